@@ -1,0 +1,1 @@
+"""checkin-bot: settings, app factory, server, CLI and wiring."""

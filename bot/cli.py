@@ -1,0 +1,131 @@
+"""The `checkin-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.deps import Deps
+from bot.errors import CommandError
+from bot.settings import Settings, SettingsError
+from storage.db import DatabaseNotMigrated, require_migrated, upgrade
+from storage.org import OrgImportError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="checkin-bot", description="Weekly goals and check-ins in Slack.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the Slack app and run the scheduler")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+
+    commands.add_parser("dev", help="try the bot locally against the built-in Slack emulator")
+
+    org = commands.add_parser("org", help="the org directory").add_subparsers(dest="org_command", required=True)
+    org_import = org.add_parser("import", help="create or update people from an org CSV (all rows or none)")
+    org_import.add_argument("file", type=Path)
+    org_import.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    org.add_parser("sync", help="refresh names, e-mails, time zones and locales from Slack")
+
+    jobs = commands.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
+    jobs.add_parser("list", help="the scheduled jobs and their next run")
+    jobs_run = jobs.add_parser("run", help="run one job now, exactly as the scheduler would")
+    jobs_run.add_argument("name")
+    jobs_run.add_argument("--at", type=_aware_datetime, help="run as of this ISO-8601 moment")
+
+    db = commands.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply database migrations")
+
+    export = commands.add_parser("export", help="HR exports to standard output")
+    export.add_argument("what", choices=["goals", "checkins", "reviews"])
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--since")
+    export.add_argument("--team")
+
+    people = commands.add_parser("people", help="people's data").add_subparsers(dest="people_command", required=True)
+    people.add_parser("erase", help="remove a person's personal text").add_argument("slack_id")
+
+    plans = commands.add_parser("plans", help="performance plans").add_subparsers(dest="plans_command", required=True)
+    plans.add_parser("load", help="create or update performance plans from YAML").add_argument("file", type=Path)
+
+    cycles = commands.add_parser("cycles", help="review cycles").add_subparsers(dest="cycles_command", required=True)
+    cycles_open = cycles.add_parser("open", help="open a review cycle")
+    cycles_open.add_argument("name")
+    for option in ("--from", "--to", "--self-due", "--peer-due", "--manager-due"):
+        cycles_open.add_argument(option, required=True)
+    cycles_open.add_argument("--team")
+    cycles.add_parser("list", help="cycles with their state and progress")
+    cycles.add_parser("release", help="release a cycle's results").add_argument("name")
+    return parser
+
+
+def _aware_datetime(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO-8601 date and time") from exc
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs a UTC offset, e.g. 2026-11-27T15:00:00+08:00")
+    return moment
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one command; return the exit status."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ if environ is None else environ, dotenv_path=Path(".env"))
+        return _dispatch(args, settings, stdout) or 0
+    except OrgImportError as exc:
+        print(f"checkin-bot: {len(exc.errors)} bad row(s), nothing imported", file=stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=stderr)
+        return 1
+    except (CommandError, SettingsError, DatabaseNotMigrated) as exc:
+        print(f"checkin-bot: {exc}", file=stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int | None:
+    from bot import commands  # the commands pull in Bolt and uvicorn; keep `--help` fast
+
+    if args.command == "dev":
+        from bot.dev import run_dev
+
+        return run_dev(stdout=stdout)
+    if args.command == "serve":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return commands.serve(settings, host=args.host, port=args.port)
+    deps = Deps.from_settings(settings)
+    if args.command == "db":
+        upgrade(deps.engine)
+        print("database is up to date", file=stdout)
+        return 0
+    require_migrated(deps.engine)
+    if args.command == "org" and args.org_command == "import":
+        return commands.org_import(deps, args.file, dry_run=args.dry_run, out=stdout)
+    if args.command == "org" and args.org_command == "sync":
+        return commands.org_sync(deps, out=stdout)
+    if args.command == "jobs" and args.jobs_command == "list":
+        return commands.jobs_list(deps, out=stdout)
+    if args.command == "jobs" and args.jobs_command == "run":
+        return commands.jobs_run(deps, args.name, at=args.at, out=stdout)
+    raise CommandError(f"`{args.command}` is not available yet in this version")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

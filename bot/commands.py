@@ -1,0 +1,125 @@
+"""What each operator command does, once settings and the database are in hand."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import uvicorn
+from slack_sdk.errors import SlackApiError
+
+from bot.app import build_bolt_app, slack_web_client
+from bot.deps import Deps
+from bot.errors import CommandError
+from bot.server import build_asgi
+from bot.settings import Settings
+from scheduler import JOBS, JobContext, build_scheduler, find_job
+from storage import org
+from storage.db import require_migrated
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> int:
+    """Serve Slack (HTTP or Socket Mode) and /healthz, and tick the scheduler, until SIGTERM."""
+    settings.require_serving_credentials()
+    deps = Deps.from_settings(settings)
+    require_migrated(deps.engine)
+    client = slack_web_client(deps)
+    try:
+        identity = client.auth_test()
+    except SlackApiError as exc:
+        raise CommandError(f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}") from exc
+    log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
+
+    bolt_app = build_bolt_app(deps, client=client)
+    scheduler = build_scheduler(sessions=deps.sessions, client=client, clock_now=deps.clock.now)
+    socket_mode = None
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket_mode = SocketModeHandler(bolt_app, settings.slack_app_token)
+
+    def start() -> None:
+        scheduler.start()
+        if socket_mode:
+            socket_mode.connect()
+        log.info("serving on %s:%s (%s)", host, port, "Socket Mode" if socket_mode else "HTTP")
+
+    def stop() -> None:
+        if socket_mode:
+            socket_mode.close()
+        scheduler.shutdown(wait=True)
+        log.info("stopped cleanly")
+
+    asgi = build_asgi(deps, None if socket_mode else bolt_app, on_startup=start, on_shutdown=stop)
+    uvicorn.run(asgi, host=host, port=port, log_level="info")  # uvicorn stops gracefully on SIGTERM
+    return 0
+
+
+def org_import(deps: Deps, path: Path, *, dry_run: bool, out: TextIO) -> int:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path} is not UTF-8 text") from exc
+    with deps.sessions() as session:
+        plan = org.import_org_csv(session, text, now=deps.clock.now(), dry_run=dry_run)
+    for line in plan.summary_lines():
+        print(line, file=out)
+    print("dry run: nothing was written" if dry_run else "imported", file=out)
+    return 0
+
+
+def org_sync(deps: Deps, *, out: TextIO) -> int:
+    if not deps.settings.slack_bot_token:
+        raise CommandError("SLACK_BOT_TOKEN is not set; org sync reads Slack's users.list")
+    client = slack_web_client(deps)
+    try:
+        entries = [entry for page in client.users_list(limit=200) for entry in _directory_entries(page)]
+    except SlackApiError as exc:
+        raise CommandError(f"users.list failed: {exc.response.get('error')}") from exc
+    with deps.sessions() as session:
+        result = org.sync_directory(session, entries, now=deps.clock.now())
+    print(f"updated {len(result.updated)} people; {len(result.unknown)} Slack users are not in the org", file=out)
+    for slack_id, changes in result.updated:
+        print(f"~ {slack_id} {', '.join(sorted(changes))}", file=out)
+    return 0
+
+
+def _directory_entries(page) -> list[org.DirectoryEntry]:
+    return [
+        org.DirectoryEntry(
+            slack_id=user["id"],
+            name=user.get("real_name") or user.get("profile", {}).get("real_name") or user.get("name"),
+            email=user.get("profile", {}).get("email"),
+            timezone=user.get("tz"),
+            locale=user.get("locale"),
+        )
+        for user in page.get("members", [])
+        if not user.get("deleted") and not user.get("is_bot") and user.get("id") != "USLACKBOT"
+    ]
+
+
+def jobs_list(deps: Deps, *, out: TextIO) -> int:
+    for job in JOBS:
+        state = "ticks every minute" if job.available else f"arrives with {job.arrives_with}"
+        print(f"{job.name:<20} {state:<45} {job.description}", file=out)
+    return 0
+
+
+def jobs_run(deps: Deps, name: str, *, at: datetime | None, out: TextIO) -> int:
+    job = find_job(name)
+    if job is None:
+        raise CommandError(f"unknown job {name!r}; jobs are: {', '.join(j.name for j in JOBS)}")
+    if not job.available:
+        raise CommandError(f"{name} is not available yet: it arrives with {job.arrives_with}")
+    context = JobContext(
+        sessions=deps.sessions, client=slack_web_client(deps), now=at or deps.clock.now(), forced=True
+    )
+    report = job.run(context)
+    print(f"{name}: {report.summary()}", file=out)
+    return 0

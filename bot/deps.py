@@ -1,0 +1,35 @@
+"""What every listener and job needs, built once and handed in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock, SystemClock
+from bot.settings import Settings
+from storage.db import make_engine, session_factory
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    engine: Engine
+    sessions: Callable[[], AbstractContextManager[Session]]
+    clock: Clock = field(default_factory=SystemClock)
+    sleep: Callable[[float], None] = time.sleep  # how retries wait; tests record instead of waiting
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None, **overrides) -> Deps:
+        engine = make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            clock=clock or SystemClock(),
+            **overrides,
+        )

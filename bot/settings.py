@@ -1,0 +1,89 @@
+"""Typed settings, read once from an environment mapping and an optional .env file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+SUPPORTED_LOCALES = ("en", "zh-CN")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and never shows a secret."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///checkin.db"
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    hr_channel: str | None = None
+    kudos_channel: str | None = None
+    default_timezone: str = "UTC"
+    default_locale: str = "en"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
+        """Build settings from `environ`, falling back to the .env file for unset names."""
+        values: dict[str, str] = {}
+        if dotenv_path is not None and dotenv_path.is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        values.update(environ)
+
+        def get(name: str) -> str | None:
+            value = values.get(name, "").strip()
+            return value or None
+
+        settings = cls(
+            database_url=get("DATABASE_URL") or cls.database_url,
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
+            hr_channel=get("CHECKIN_HR_CHANNEL"),
+            kudos_channel=get("CHECKIN_KUDOS_CHANNEL"),
+            default_timezone=get("CHECKIN_DEFAULT_TIMEZONE") or "UTC",
+            default_locale=get("CHECKIN_DEFAULT_LOCALE") or "en",
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Fail fast on values that would only break later, deep inside a job."""
+        try:
+            ZoneInfo(self.default_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(
+                f"CHECKIN_DEFAULT_TIMEZONE: {self.default_timezone!r} is not an IANA time zone"
+            ) from exc
+        if self.default_locale not in SUPPORTED_LOCALES:
+            raise SettingsError(
+                f"CHECKIN_DEFAULT_LOCALE: {self.default_locale!r} is not one of {', '.join(SUPPORTED_LOCALES)}"
+            )
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def require_serving_credentials(self) -> None:
+        """Refuse to serve without what Slack needs, pointing newcomers at the try-out."""
+        if not self.slack_bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set. To try the bot without a Slack workspace, run `checkin-bot dev`."
+            )
+        if not self.socket_mode and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify requests "
+                "(or set SLACK_APP_TOKEN for Socket Mode)."
+            )
+
+
+def _with_trailing_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

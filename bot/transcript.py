@@ -1,0 +1,113 @@
+"""Turn what the bot sent to the Slack emulator into readable text, per person."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+INDENT = "    "
+
+
+def blocks_to_lines(blocks: list[dict]) -> list[str]:
+    """Render Block Kit roughly as a person would read it in Slack."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            lines.append(f"== {block['text']['text']} ==")
+        elif kind == "section":
+            if "text" in block:
+                lines.extend(block["text"]["text"].splitlines())
+            lines.extend(f"  {field['text']}" for field in block.get("fields", []))
+            if "accessory" in block:
+                lines.append(_element(block["accessory"]))
+        elif kind == "context":
+            lines.append("  " + " · ".join(e.get("text", e.get("alt_text", "")) for e in block["elements"]))
+        elif kind == "divider":
+            lines.append("----")
+        elif kind == "actions":
+            lines.append(" ".join(_element(e) for e in block["elements"]))
+        elif kind == "input":
+            optional = " (optional)" if block.get("optional") else ""
+            lines.append(f"{block['label']['text']}{optional}: {_element(block['element'])}")
+        elif kind == "image":
+            lines.append(f"[image: {block.get('alt_text', '')}]")
+        elif kind == "rich_text":
+            lines.append(json.dumps(block, ensure_ascii=False))
+    return lines
+
+
+def _element(element: dict) -> str:
+    kind = element.get("type")
+    if kind == "button":
+        return f"[{element['text']['text']}]"
+    if kind in ("plain_text_input", "number_input"):
+        return f"[{element.get('initial_value', '')}___]"
+    if kind == "datepicker":
+        return f"[date {element.get('initial_date', '____-__-__')}]"
+    if "options" in element or "option_groups" in element or kind.endswith("_select"):
+        initial = element.get("initial_option", {}).get("text", {}).get("text", "")
+        return f"[{initial or 'choose'} ▾]"
+    return f"[{kind}]"
+
+
+class Transcript:
+    """Collect, per person, the commands they typed and everything the bot showed them."""
+
+    def __init__(self, emulator, names: dict[str, str]):
+        self._emulator = emulator
+        self._names = names
+        self._seen = 0
+        self.lines: dict[str, list[str]] = defaultdict(list)
+
+    def say(self, user_id: str, line: str) -> None:
+        self.lines[user_id].append(line)
+
+    def command(self, user_id: str, text: str, response) -> None:
+        """Record a slash command and the ephemeral reply in its HTTP response."""
+        self.say(user_id, f"> {text}")
+        self._reply(user_id, "only visible to you", response.json())
+        self.collect(actor=user_id)
+
+    def collect(self, *, actor: str | None = None) -> None:
+        """Attribute the emulator's new calls: DMs to their person, modals to the actor."""
+        calls = self._emulator.calls[self._seen :]
+        self._seen += len(calls)
+        for call in calls:
+            if call.status != 200 or not call.response.get("ok", call.method == "response_url"):
+                continue
+            params = call.params
+            if call.method == "chat.postMessage":
+                user = self._dm_user(params.get("channel", ""))
+                self._reply(user or params.get("channel", "?"), "direct message", params)
+            elif call.method == "chat.postEphemeral":
+                self._reply(params.get("user", "?"), "only visible to you", params)
+            elif call.method in ("views.open", "views.push") and actor:
+                self._view(actor, "modal", params["view"])
+            elif call.method == "views.publish":
+                self._view(params["user_id"], "App Home", params["view"])
+            elif call.method == "response_url" and actor:
+                self._reply(actor, "only visible to you", params)
+
+    def _dm_user(self, channel: str) -> str | None:
+        user = channel[1:] if channel.startswith("D") else None
+        return user if user in self._names else None
+
+    def _reply(self, user_id: str, where: str, message: dict | None) -> None:
+        if not message:
+            return
+        self.say(user_id, f"  bot ({where}):")
+        lines = blocks_to_lines(message["blocks"]) if message.get("blocks") else message.get("text", "").splitlines()
+        self.lines[user_id].extend(INDENT + line for line in lines)
+
+    def _view(self, user_id: str, where: str, view: dict) -> None:
+        title = view.get("title", {}).get("text", "")
+        self.say(user_id, f"  bot ({where}{': ' + title if title else ''}):")
+        self.lines[user_id].extend(INDENT + line for line in blocks_to_lines(view.get("blocks", [])))
+
+    def render(self) -> str:
+        sections = []
+        for user_id, lines in self.lines.items():
+            heading = f"── {self._names.get(user_id, user_id)} ──"
+            sections.append("\n".join([heading, *lines]))
+        return "\n\n".join(sections)

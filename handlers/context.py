@@ -1,0 +1,56 @@
+"""Who is asking, in which language, and the shared dependencies of a request."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from prompts import blocks
+from storage import people
+from storage.models import Person
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Caller:
+    slack_id: str
+    person: Person | None
+    locale: str
+
+
+def deps_of(context) -> Deps:
+    return context["deps"]
+
+
+def identify(context, client: WebClient, slack_id: str) -> Caller:
+    """Find the person behind a Slack id and the language to answer them in."""
+    deps = deps_of(context)
+    with deps.sessions() as session:
+        person = people.by_slack_id(session, slack_id)
+    stored_locale = person.locale if person else None
+    platform_locale = None if stored_locale else _slack_locale(client, slack_id)
+    locale = people.pick_locale(stored_locale, platform_locale, default=deps.settings.default_locale)
+    return Caller(slack_id=slack_id, person=person, locale=locale)
+
+
+def stranger_reply(context, caller: Caller) -> dict:
+    """Build the reply for someone who is not in the org directory: who to ask."""
+    with deps_of(context).sessions() as session:
+        contacts = [p.name for p in people.hr_contacts(session)]
+    return blocks.unknown_person(contacts, locale=caller.locale)
+
+
+def _slack_locale(client: WebClient, slack_id: str) -> str | None:
+    try:
+        return client.users_info(user=slack_id, include_locale=True)["user"].get("locale")
+    except SlackApiError as exc:
+        log.warning("users.info for locale failed: %s", exc.response.get("error"))
+        return None

@@ -1,0 +1,67 @@
+"""The named jobs of the contract and how to run one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+
+@dataclass(frozen=True)
+class JobContext:
+    sessions: Callable[[], AbstractContextManager[Session]]
+    client: WebClient
+    now: datetime
+    forced: bool = False  # an operator's `jobs run`: ignore send times and quiet hours
+    worker: str = "local"  # who claims deliveries, for the delivery log
+
+
+@dataclass
+class JobReport:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: Callable[[JobContext], JobReport] | None = None
+    arrives_with: str | None = None  # the feature that builds it, while it is not built yet
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        "checkin-reminders",
+        "employees who have not checked in this week, at their local send time",
+        arrives_with="the weekly check-ins feature",
+    ),
+    Job(
+        "manager-nudges",
+        "each manager: the week's check-ins of their reports as a 1:1 agenda",
+        arrives_with="the manager nudges feature",
+    ),
+    Job("hr-digest", "HR: participation and risks by team", arrives_with="the HR digest feature"),
+    Job(
+        "review-reminders",
+        "people with a self, peer or manager review due soon in an open cycle",
+        arrives_with="the review cycles feature",
+    ),
+)
+
+
+def find_job(name: str) -> Job | None:
+    return next((job for job in JOBS if job.name == name), None)

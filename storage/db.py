@@ -1,0 +1,107 @@
+"""Engines, sessions and the migration gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The schema is missing or behind the code."""
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+SessionFactory = Callable[[], "contextmanager[Session]"]
+
+
+def session_factory(engine: Engine):
+    """Return a context manager factory: commit on success, roll back on any error."""
+
+    @contextmanager
+    def sessions() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    return sessions
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision`."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_migrated(engine: Engine) -> None:
+    """Refuse to run on a database whose schema is not at the code's head revision."""
+    try:
+        current = current_revision(engine)
+    except SQLAlchemyError as exc:
+        raise DatabaseNotMigrated(f"cannot reach the database: {_short(exc)}") from exc
+    head = head_revision()
+    if current != head:
+        found = "no schema" if current is None else f"schema revision {current}"
+        raise DatabaseNotMigrated(
+            f"the database has {found}, the code needs {head}: run `checkin-bot db upgrade` first"
+        )
+
+
+def ping(engine: Engine) -> bool:
+    """Answer whether the database responds to a trivial query."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError:
+        return False
+
+
+def _short(exc: Exception) -> str:
+    # The first line only: driver messages can run long, and never echo the URL (it may hold a password).
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]

@@ -1,0 +1,299 @@
+"""Every table of the domain, in one module, so later features add behaviour, not shape."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+TITLE_MAX = 150
+TEXT_MAX = 3000
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _text(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=Text, nullable=nullable)
+
+
+def _json(default_factory=dict) -> Any:
+    return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    MANAGER = "manager"
+    HR = "hr"
+    ADMIN = "admin"
+
+
+class GoalLevel(StrEnum):
+    COMPANY = "company"
+    TEAM = "team"
+    INDIVIDUAL = "individual"
+
+
+class GoalStatus(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    DONE = "done"
+
+
+class Approval(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class ReviewKind(StrEnum):
+    WEEKLY_FEEDBACK = "weekly_feedback"
+    REFLECTION = "reflection"
+    SELF = "self"
+    PEER = "peer"
+    MANAGER = "manager"
+
+
+class Visibility(StrEnum):
+    SUBJECT = "subject"  # the employee, their manager and HR
+    MANAGER_AND_HR = "manager_and_hr"  # coaching notes, never the employee
+    HR = "hr"
+
+
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    checkin_every_weeks: int = Field(default=1)  # 1 weekly, 2 fortnightly
+    created_at: datetime = _when()
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_id: str | None = Field(default=None, max_length=32, unique=True, index=True)
+    teams_id: str | None = Field(default=None, max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    role: str = Field(default=Role.EMPLOYEE, max_length=16)
+    manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    active: bool = Field(default=True)
+    away_until: date | None = None
+    erased_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Goal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    level: str = Field(max_length=16, index=True)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    title: str = Field(max_length=TITLE_MAX)
+    description: str | None = _text()
+    metric: str | None = Field(default=None, max_length=100)
+    unit: str | None = Field(default=None, max_length=20)
+    start_value: float = 0.0
+    target_value: float = 100.0
+    current_value: float = 0.0
+    due_date: date
+    status: str = Field(default=GoalStatus.ON_TRACK, max_length=16)
+    approval: str = Field(default=Approval.APPROVED, max_length=16)
+    approval_comment: str | None = _text()
+    weight: float = 1.0
+    created_by_id: int = Field(foreign_key="person.id")
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    progress_updated_at: datetime | None = _when(nullable=True)
+    archived_at: datetime | None = _when(nullable=True)
+
+
+class GoalChange(SQLModel, table=True):
+    """One field of a goal changed: who, when, old, new and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = _when()
+    field_name: str = Field(max_length=32)
+    old_value: str | None = _text()
+    new_value: str | None = _text()
+    reason: str | None = _text()
+
+
+class CheckIn(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "week", name="uq_checkin_person_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    week: str = Field(max_length=8, index=True)  # ISO week in the person's zone, "2026-W48"
+    submitted_at: datetime = _when()
+    updated_at: datetime = _when()
+    late: bool = False
+    confidence: int | None = None  # 1-5
+    highlights: str | None = _text()
+    blockers: str | None = _text()
+    help_needed: str | None = _text()
+
+
+class GoalProgress(SQLModel, table=True):
+    """A goal's value and status as reported in one check-in."""
+
+    __table_args__ = (UniqueConstraint("checkin_id", "goal_id", name="uq_progress_checkin_goal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    value: float
+    status: str = Field(max_length=16)
+    note: str | None = _text()
+
+
+class ReviewCycle(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    plan_id: int | None = Field(default=None, foreign_key="performanceplan.id")
+    period_start: date
+    period_end: date
+    self_due: date
+    peer_due: date
+    manager_due: date
+    state: str = Field(default="open", max_length=16)  # open, calibrating, released, closed
+    peers_anonymous: bool = True
+    created_at: datetime = _when()
+    released_at: datetime | None = _when(nullable=True)
+
+
+class Review(SQLModel, table=True):
+    """Any judgement or feedback on record: weekly feedback, reflections, self/peer/manager reviews."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)
+    author_id: int = Field(foreign_key="person.id", index=True)
+    subject_id: int = Field(foreign_key="person.id", index=True)
+    cycle_id: int | None = Field(default=None, foreign_key="reviewcycle.id", index=True)
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id")
+    in_reply_to_id: int | None = Field(default=None, foreign_key="review.id")
+    period: str | None = Field(default=None, max_length=16)  # ISO week or cycle name
+    state: str = Field(default="submitted", max_length=16)  # requested, submitted, declined
+    text: str | None = _text()
+    private_notes: str | None = _text()  # coaching notes: manager and HR only
+    rating: int | None = None
+    assessment: str | None = Field(default=None, max_length=20)
+    answers: dict = _json()  # per-goal and per-criterion answers
+    visibility: str = Field(default=Visibility.SUBJECT, max_length=20)
+    due_date: date | None = None
+    created_at: datetime = _when()
+    submitted_at: datetime | None = _when(nullable=True)
+
+
+class ActionItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    subject_id: int = Field(foreign_key="person.id", index=True)
+    owner_id: int = Field(foreign_key="person.id")
+    text: str = Field(sa_type=Text)
+    due_date: date | None = None
+    created_at: datetime = _when()
+    done_at: datetime | None = _when(nullable=True)
+
+
+class OneOnOne(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    report_id: int = Field(foreign_key="person.id", index=True)
+    held_at: datetime = _when()
+
+
+class Kudos(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    giver_id: int = Field(foreign_key="person.id", index=True)
+    receiver_id: int = Field(foreign_key="person.id", index=True)
+    message: str = Field(sa_type=Text)
+    created_at: datetime = _when()
+
+
+class PerformancePlan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    role: str | None = Field(default=None, max_length=16)
+    cycle: str = Field(default="quarterly", max_length=16)
+    criteria: list = _json(list)  # [{key, name, description, weight}]
+    rating_scale: list = _json(list)  # [{value, label}]
+    rewards: dict = _json()  # rating -> outcome
+    improvement_threshold: int = 2
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class ImprovementPlan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    manager_id: int = Field(foreign_key="person.id")
+    cycle_id: int | None = Field(default=None, foreign_key="reviewcycle.id")
+    gaps: str | None = _text()
+    causes: str | None = _text()
+    actions: str | None = _text()
+    support: str | None = _text()
+    success_measure: str | None = _text()
+    employee_commitments: str | None = _text()
+    state: str = Field(default="open", max_length=16)  # open, met, extended, not_met
+    opened_at: datetime = _when()
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class ImprovementCheck(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="improvementplan.id", index=True)
+    due_on: date
+    outcome: str | None = _text()
+    recorded_at: datetime | None = _when(nullable=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One scheduled message to one person for one period: claimed once, then sent or failed."""
+
+    __table_args__ = (UniqueConstraint("job", "person_id", "period", name="uq_delivery_job_person_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    period: str = Field(max_length=40)
+    status: str = Field(default=DeliveryStatus.CLAIMED, max_length=16, index=True)
+    attempts: int = 0
+    last_error: str | None = _text()
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime = _when()
+    next_attempt_at: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+    channel: str | None = Field(default=None, max_length=64)
+    message_ref: str | None = Field(default=None, max_length=64)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when(index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=60, index=True)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    detail: dict = _json()

@@ -1,0 +1,29 @@
+"""Who is asking: people by chat id, their locale and zone, and the HR contacts."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import Person, Role
+from storage.org import normalize_locale
+
+
+def by_slack_id(session: Session, slack_id: str) -> Person | None:
+    """Return the active person with this Slack id, if the org directory has one."""
+    return session.exec(select(Person).where(Person.slack_id == slack_id, Person.active)).first()
+
+
+def hr_contacts(session: Session) -> list[Person]:
+    """Return the active HR people, the ones to ask about the org directory."""
+    return list(
+        session.exec(select(Person).where(Person.role == Role.HR, Person.active).order_by(Person.name))
+    )
+
+
+def pick_locale(*candidates: str | None, default: str) -> str:
+    """Return the first candidate we support (person's record, then the platform's), else the default."""
+    for candidate in candidates:
+        locale = normalize_locale(candidate)
+        if locale:
+            return locale
+    return default

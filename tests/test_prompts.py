@@ -1,0 +1,63 @@
+"""Every template and label renders in every locale, with the same names in each."""
+
+import pytest
+
+from prompts import LOCALES, render, template_names
+from prompts.blocks import SECTION_TEXT_MAX, markdown_message, sections
+from prompts.render import label, label_names, mrkdwn_escape
+from tests.prompt_samples import SAMPLES
+
+
+def test_every_locale_has_the_same_templates():
+    assert template_names("zh-CN") == template_names("en")
+
+
+def test_every_template_has_a_sample_context():
+    assert sorted(SAMPLES) == template_names("en")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("name", template_names("en"))
+def test_every_template_renders_in_every_locale(name, locale):
+    assert render(name, locale, **SAMPLES[name]).strip()
+
+
+def test_every_locale_has_the_same_labels():
+    assert label_names("zh-CN") == label_names("en")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_label_renders(locale):
+    for name in label_names(locale):
+        assert label(name, locale)
+
+
+def test_chinese_help_is_in_chinese():
+    assert "目标" in render("goal_help", "zh-CN")
+    assert "SMART" in render("goal_help", "en")
+
+
+def test_it_escapes_only_what_slack_decodes():
+    assert mrkdwn_escape("a<b> & \"c\" 'd' 😀") == "a&lt;b&gt; &amp; \"c\" 'd' 😀"
+
+
+def test_user_text_is_escaped_in_templates():
+    assert "&lt;@U1&gt;" in render("unknown_subcommand", "en", command="/goal", text="<@U1>")
+
+
+def test_long_text_is_split_into_sections_within_slacks_limit():
+    text = "\n".join(f"line {i} " + "x" * 90 for i in range(200))
+    blocks = sections(text)
+    assert len(blocks) > 1
+    assert all(len(b["text"]["text"]) <= SECTION_TEXT_MAX for b in blocks)
+    assert "\n".join(b["text"]["text"] for b in blocks) == text
+
+
+def test_a_single_overlong_line_is_cut_not_lost():
+    blocks = sections("y" * 7000)
+    assert [len(b["text"]["text"]) for b in blocks] == [3000, 3000, 1000]
+
+
+def test_every_message_carries_a_text_fallback():
+    message = markdown_message("*hi*")
+    assert message["text"] == "*hi*" and message["blocks"]

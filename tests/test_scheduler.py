@@ -1,0 +1,14 @@
+from bot.clock import FixedClock
+from scheduler import JOBS, TICK_JOB_ID, build_scheduler
+from tests.conftest import MONDAY_MORNING
+
+
+def test_the_scheduler_has_one_tick_with_a_stable_id():
+    scheduler = build_scheduler(sessions=None, client=None, clock_now=FixedClock(MONDAY_MORNING).now)
+    jobs = scheduler.get_jobs()
+    assert [job.id for job in jobs] == [TICK_JOB_ID]
+    assert jobs[0].trigger.interval.total_seconds() == 60
+
+
+def test_the_contract_job_names_are_registered():
+    assert [job.name for job in JOBS] == ["checkin-reminders", "manager-nudges", "hr-digest", "review-reminders"]
