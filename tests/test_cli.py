@@ -106,3 +106,25 @@ def test_jobs_run_names_the_jobs_when_the_name_is_unknown(database_url):
 def test_jobs_run_needs_an_offset_on_at(database_url):
     with pytest.raises(SystemExit):
         run("jobs", "run", "hr-digest", "--at", "2026-11-27T15:00:00", env={"DATABASE_URL": database_url})
+
+
+def test_org_sync_fills_zones_and_locales_from_every_page_of_users_list(database_url, sessions, session, clock):
+    from bot.emulator import SlackEmulator
+    from tests.builders import load_org
+
+    rows = [[r[0], r[1], "", r[3], r[4], r[5], "", ""] for r in SMALL_ORG]
+    with SlackEmulator(token="xoxb-sync", users_page_size=2) as slack:
+        load_org(sessions, now=clock.now(), rows=rows)
+        for slack_id, name, *_ in SMALL_ORG:
+            slack.add_user(slack_id, name=name, email=f"{slack_id.lower()}@example.com", tz="Asia/Shanghai",
+                           locale="zh-CN")
+        slack.add_user("UOUTSIDER", name="Not in the org", tz="UTC")
+        env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-sync", "SLACK_API_URL": slack.api_url}
+        status, out, err = run("org", "sync", env=env)
+        pages = len(slack.calls_to("users.list"))
+    assert status == 0, err
+    assert pages == 3
+    assert "updated 5 people; 1 Slack users are not in the org" in out
+    session.expire_all()
+    assert {(p.timezone, p.locale) for p in people(session)} == {("Asia/Shanghai", "zh-CN")}
+
