@@ -41,6 +41,27 @@ class DevWorld:
         response = self.slack.slash_command(user_id, command, text)
         self.transcript.command(user_id, f"{command} {text}".strip(), response)
 
+    def last_modal(self) -> dict:
+        return self.emulator.calls_to("views.open")[-1].response["view"]
+
+    def submit(self, user_id: str, what: str, values: dict, view: dict | None = None) -> dict:
+        """Submit the modal the bot opened last (or `view`); return the bot's answer."""
+        response = self.slack.view_submission(user_id, view or self.last_modal(), values)
+        self.transcript.submission(user_id, what, response)
+        return response.json() or {}
+
+    def click(self, user_id: str, what: str, action_id: str, **where) -> None:
+        self.slack.block_action(user_id, action_id, **where)
+        self.transcript.action(user_id, what)
+
+    def last_dm(self, user_id: str) -> dict:
+        return [m for m in self.emulator.messages if m["channel"] == f"D{user_id}"][-1]
+
+    def open_home(self, user_id: str) -> None:
+        self.slack.event(user_id, {"type": "app_home_opened", "tab": "home", "channel": f"D{user_id}"})
+        self.transcript.say(user_id, "> opens the App Home")
+        self.transcript.collect(actor=user_id, show_home=True)
+
 
 def demo_people() -> list[dict]:
     with DEMO_ORG.open(encoding="utf-8") as handle:

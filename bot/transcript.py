@@ -41,6 +41,8 @@ def _element(element: dict) -> str:
     kind = element.get("type")
     if kind == "button":
         return f"[{element['text']['text']}]"
+    if kind == "overflow":
+        return "[⋯]"
     if kind in ("plain_text_input", "number_input"):
         return f"[{element.get('initial_value', '')}___]"
     if kind == "datepicker":
@@ -69,8 +71,26 @@ class Transcript:
         self._reply(user_id, "only visible to you", response.json())
         self.collect(actor=user_id)
 
-    def collect(self, *, actor: str | None = None) -> None:
-        """Attribute the emulator's new calls: DMs to their person, modals to the actor."""
+    def submission(self, user_id: str, what: str, response) -> None:
+        """Record a modal submission and how the bot answered it: inline errors, a pushed step, or closed."""
+        self.say(user_id, f"> submits {what}")
+        body = response.json() or {}
+        if body.get("response_action") == "errors":
+            self.say(user_id, "  modal shows errors:")
+            self.lines[user_id].extend(f"{INDENT}{field}: {text}" for field, text in body["errors"].items())
+        elif body.get("response_action") in ("push", "update"):
+            self._view(user_id, "modal", body["view"])
+        self.collect(actor=user_id)
+
+    def action(self, user_id: str, what: str) -> None:
+        self.say(user_id, f"> clicks {what}")
+        self.collect(actor=user_id)
+
+    def collect(self, *, actor: str | None = None, show_home: bool = False) -> None:
+        """Attribute the emulator's new calls: DMs to their person, modals to the actor.
+
+        The bot republishes App Homes after every change; they are shown only when someone opens theirs.
+        """
         calls = self._emulator.calls[self._seen :]
         self._seen += len(calls)
         for call in calls:
@@ -78,13 +98,16 @@ class Transcript:
                 continue
             params = call.params
             if call.method == "chat.postMessage":
-                user = self._dm_user(params.get("channel", ""))
-                self._reply(user or params.get("channel", "?"), "direct message", params)
+                channel = call.response.get("channel", "")
+                self._reply(self._dm_user(channel) or channel, "direct message", params)
+            elif call.method == "chat.update":
+                channel = call.response.get("channel", "")
+                self._reply(self._dm_user(channel) or channel, "message updated", params)
             elif call.method == "chat.postEphemeral":
                 self._reply(params.get("user", "?"), "only visible to you", params)
             elif call.method in ("views.open", "views.push") and actor:
                 self._view(actor, "modal", params["view"])
-            elif call.method == "views.publish":
+            elif call.method == "views.publish" and show_home and params["user_id"] == actor:
                 self._view(params["user_id"], "App Home", params["view"])
             elif call.method == "response_url" and actor:
                 self._reply(actor, "only visible to you", params)

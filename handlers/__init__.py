@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import checkins, errors, goals
+from handlers import checkins, errors, goal_changes, goal_decisions, goals, home
 
-MODULES = (errors, goals, checkins)
+MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins)
 
 
 def register_all(app: App) -> None:

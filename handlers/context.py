@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from prompts import blocks
 from storage import people
@@ -54,3 +55,21 @@ def _slack_locale(client: WebClient, slack_id: str) -> str | None:
     except SlackApiError as exc:
         log.warning("users.info for locale failed: %s", exc.response.get("error"))
         return None
+
+
+def locale_of(context, person: Person) -> str:
+    """Return the language to write to someone other than the caller in (their record, else the default)."""
+    return people.pick_locale(person.locale, default=deps_of(context).settings.default_locale)
+
+
+def today_for(context, person: Person):
+    deps = deps_of(context)
+    return people.local_today(person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
+
+
+def tell(client: WebClient, body: dict, text: str) -> None:
+    """Answer an action privately: under the message clicked (response_url), else in a DM (App Home)."""
+    if body.get("response_url"):
+        WebhookClient(body["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=body["user"]["id"], text=text)

@@ -33,12 +33,12 @@ def _environment(locale: str) -> Environment:
     return env
 
 
-def render(name: str, locale: str, **context: object) -> str:
+def render(template: str, locale: str, /, **context: object) -> str:
     """Render templates/<locale>/<name>.md.j2; user-supplied text must pass through `| e`."""
-    return _environment(locale).get_template(f"{name}.md.j2").render(**context).strip()
+    return _environment(locale).get_template(f"{template}.md.j2").render(**context).strip()
 
 
-def label(key: str, locale: str, **context: object) -> str:
+def label(key: str, locale: str, /, **context: object) -> str:
     """Return one short label (a button, a title, a field name) from labels.j2."""
     macro = getattr(_environment(locale).get_template(LABELS).module, key)
     return str(macro(**context)).strip()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlmodel import Session, select
 
 from storage.models import Person, Role
@@ -27,3 +30,23 @@ def pick_locale(*candidates: str | None, default: str) -> str:
         if locale:
             return locale
     return default
+
+
+def zone_of(person: Person | None, *, default: str) -> ZoneInfo:
+    """Return the person's time zone, or the organisation's default when unknown or invalid."""
+    try:
+        return ZoneInfo(person.timezone) if person and person.timezone else ZoneInfo(default)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(default)
+
+
+def local_today(person: Person | None, *, now: datetime, default_zone: str) -> date:
+    """Return the date it is for this person right now, in their own time zone."""
+    return now.astimezone(zone_of(person, default=default_zone)).date()
+
+
+def names_by_id(session: Session, ids: set[int]) -> dict[int, str]:
+    """Return display names for person ids, in one query."""
+    if not ids:
+        return {}
+    return dict(session.exec(select(Person.id, Person.name).where(Person.id.in_(ids))).all())

@@ -5,7 +5,7 @@ import pytest
 from prompts import LOCALES, render, template_names
 from prompts.blocks import SECTION_TEXT_MAX, markdown_message, sections
 from prompts.render import label, label_names, mrkdwn_escape
-from tests.prompt_samples import SAMPLES
+from tests.prompt_samples import LABEL_SAMPLES, SAMPLES
 
 
 def test_every_locale_has_the_same_templates():
@@ -29,7 +29,7 @@ def test_every_locale_has_the_same_labels():
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_label_renders(locale):
     for name in label_names(locale):
-        assert label(name, locale)
+        assert label(name, locale, **LABEL_SAMPLES.get(name, {}))
 
 
 def test_chinese_help_is_in_chinese():

@@ -1,0 +1,101 @@
+"""A manager approves or returns a proposed goal; the employee hears the outcome."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.context import deps_of, identify, locale_of, tell
+from handlers.forms import metadata, view_values
+from handlers.home import publish_home
+from prompts import goal_blocks
+from storage import goals
+from storage.models import Goal, Person
+from storage.permissions import PermissionDenied
+
+
+def register(app: App) -> None:
+    app.action(goal_blocks.APPROVE_ACTION)(approve_goal)
+    app.action(goal_blocks.RETURN_ACTION)(open_return_modal)
+    app.view(goal_blocks.RETURN_GOAL_VIEW)(submit_return)
+
+
+def approve_goal(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    outcome = _decide(context, caller.person, action.get("value"), approve=True, comment=None)
+    if isinstance(outcome, str):
+        return tell(client, body, goal_blocks.error_text(outcome, caller.locale))
+    _announce(context, client, caller.person, outcome, approved=True, comment=None,
+              message_ref=_message_ref(body), locale=caller.locale)
+
+
+def open_return_modal(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    with deps_of(context).sessions() as session:
+        try:
+            goal = goals.get_visible(session, caller.person, _goal_id(action.get("value")))
+        except goals.GoalError as error:
+            return tell(client, body, goal_blocks.error_text(error.code, caller.locale))
+    view = goal_blocks.return_goal_modal(goal, locale=caller.locale, message_ref=_message_ref(body))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_return(ack, body, view, context, client) -> None:
+    caller = identify(context, client, body["user"]["id"])
+    meta = metadata(view)
+    comment = (view_values(view).get("comment") or "").strip()
+    outcome = _decide(context, caller.person, meta.get("goal_id"), approve=False, comment=comment)
+    if isinstance(outcome, str):
+        return ack(response_action="errors", errors={"comment": goal_blocks.error_text(outcome, caller.locale)})
+    ack()
+    _announce(context, client, caller.person, outcome, approved=False, comment=comment,
+              message_ref={k: meta[k] for k in ("channel", "ts") if k in meta}, locale=caller.locale)
+
+
+def _decide(context, decider: Person | None, raw_goal_id, *, approve: bool, comment: str | None) -> Goal | str:
+    """Record the decision; return the goal, or the error code to show (nothing written then)."""
+    if decider is None:
+        return "not_allowed"
+    deps = deps_of(context)
+    try:
+        with deps.sessions() as session:
+            return goals.decide(session, decider, _goal_id(raw_goal_id), approve=approve, comment=comment,
+                                now=deps.clock.now())
+    except PermissionDenied:
+        return "not_allowed"
+    except goals.GoalValidationError as error:
+        return next(iter(error.errors.values()), error.code)
+    except goals.GoalError as error:
+        return error.code
+
+
+def _announce(context, client, decider: Person, goal: Goal, *, approved: bool, comment: str | None,
+              message_ref: dict, locale: str) -> None:
+    """Replace the buttons with the decision, tell the owner, refresh both homes."""
+    with deps_of(context).sessions() as session:
+        owner = session.get(Person, goal.owner_id)
+        parent = session.get(Goal, goal.parent_id) if goal.parent_id else None
+    if message_ref.get("channel") and message_ref.get("ts"):
+        client.chat_update(channel=message_ref["channel"], ts=message_ref["ts"], **goal_blocks.decision_recorded(
+            goal, approved=approved, owner_name=owner.name, comment=comment, locale=locale))
+    if owner.slack_id:
+        client.chat_postMessage(channel=owner.slack_id, **goal_blocks.goal_decided(
+            goal, approved=approved, decider_name=decider.name, comment=comment,
+            parent_title=parent.title if parent else None, locale=locale_of(context, owner)))
+        publish_home(client, context, owner)
+    publish_home(client, context, decider)
+
+
+def _message_ref(body: dict) -> dict:
+    """Where the buttons were: a DM message to update afterwards (none when clicked in the App Home)."""
+    if body.get("container", {}).get("type") == "message" and body.get("channel"):
+        return {"channel": body["channel"]["id"], "ts": body["container"]["message_ts"]}
+    return {}
+
+
+def _goal_id(raw) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise goals.GoalNotFound() from None

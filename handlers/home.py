@@ -1,0 +1,64 @@
+"""The App Home tab: published when opened, and again whenever something on it changes."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from handlers.context import deps_of, locale_of
+from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
+from storage import goals, people
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+    app.action(re.compile(f"^{PAGE_ACTION}-"))(turn_page)
+
+
+def home_opened(event, context, client) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    with deps_of(context).sessions() as session:
+        person = people.by_slack_id(session, event["user"])
+    if person is not None:
+        publish_home(client, context, person)
+
+
+def turn_page(ack, body, action, context, client) -> None:
+    ack()
+    with deps_of(context).sessions() as session:
+        person = people.by_slack_id(session, body["user"]["id"])
+    if person is not None:
+        publish_home(client, context, person, pages=HomePages.from_value(action.get("value")))
+
+
+def load_home(session, person: Person) -> HomeData:
+    """Gather what a person's home shows, with the progress of every goal on it in a few queries."""
+    mine = goals.goals_of(session, person, person)
+    waiting = goals.pending_approvals(session, person)
+    mine_ids = {goal.id for goal in mine}
+    team = [goal for goal in goals.team_goals(session, person) if goal.id not in mine_ids]
+    alignment = goals.visible_parent_choices(session, person)
+    progress = goals.progress_map(session, [*mine, *waiting, *team, *alignment])
+    owners = people.names_by_id(session, {goal.owner_id for goal in [*waiting, *team]})
+    return HomeData(name=person.name, my_goals=mine, waiting=waiting, team_goals=team,
+                    alignment_goals=alignment, progress=progress, owner_names=owners)
+
+
+def publish_home(client, context, person: Person, *, pages: HomePages | None = None) -> None:
+    """Publish the person's home tab; a failure here must not undo what they just did."""
+    if not person.slack_id:
+        return
+    with deps_of(context).sessions() as session:
+        data = load_home(session, person)
+    try:
+        client.views_publish(user_id=person.slack_id, view=home_view(data, locale=locale_of(context, person),
+                                                                     pages=pages or HomePages()))
+    except SlackApiError as exc:
+        log.warning("views.publish failed: %s", exc.response.get("error"))

@@ -1,0 +1,71 @@
+"""Who may see and decide what about whom: the management chain, HR and admins."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from storage.models import Person, Role
+
+
+class PermissionDenied(Exception):
+    """The person may not do this; str() is a short English reason for logs, surfaces show their own words."""
+
+
+def is_hr(person: Person) -> bool:
+    """Answer whether the person holds the HR or admin role (and still works here)."""
+    return person.active and person.role in (Role.HR, Role.ADMIN)
+
+
+def manages(session: Session, manager: Person, report: Person) -> bool:
+    """Answer whether `manager` is above `report` in the management chain, directly or skip-level.
+
+    Inactive people manage nobody. The walk goes through inactive people in the middle of the chain:
+    a departed middle manager does not cut their own manager off from the team below.
+    """
+    if not manager.active or manager.id is None or manager.id == report.id:
+        return False
+    return manager.id in _chain_ids(session, report)
+
+
+def managed_ids(session: Session, manager: Person) -> set[int]:
+    """Return the ids of everyone below `manager` in the management chain, one query per level."""
+    if not manager.active or manager.id is None:
+        return set()
+    found: set[int] = set()
+    frontier = {manager.id}
+    while frontier:
+        below = set(session.exec(select(Person.id).where(col(Person.manager_id).in_(frontier))))
+        frontier = below - found - {manager.id}  # a reporting cycle in bad data must not loop forever
+        found |= frontier
+    return found
+
+
+def can_view_person(session: Session, viewer: Person, subject: Person) -> bool:
+    """Answer whether the viewer may see the subject's goals and records: self, up the chain, HR and admin."""
+    if not viewer.active:
+        return False
+    return viewer.id == subject.id or is_hr(viewer) or manages(session, viewer, subject)
+
+
+def require_view_person(session: Session, viewer: Person, subject: Person) -> None:
+    """Raise PermissionDenied unless the viewer may see the subject's records."""
+    if not can_view_person(session, viewer, subject):
+        raise PermissionDenied(f"person {viewer.id} may not view person {subject.id}")
+
+
+def can_decide_for(session: Session, viewer: Person, subject: Person) -> bool:
+    """Answer whether the viewer may approve or return the subject's goals: direct manager or HR, never oneself."""
+    if not viewer.active or viewer.id == subject.id:
+        return False
+    return subject.manager_id == viewer.id or is_hr(viewer)
+
+
+def _chain_ids(session: Session, person: Person) -> list[int]:
+    """Return the ids of the person's managers, nearest first."""
+    chain: list[int] = []
+    manager_id = person.manager_id
+    while manager_id is not None and manager_id != person.id and manager_id not in chain:
+        chain.append(manager_id)
+        manager = session.get(Person, manager_id)  # usually in the identity map already
+        manager_id = manager.manager_id if manager else None
+    return chain
