@@ -68,6 +68,7 @@ class Visibility(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
+    SCHEDULED = "scheduled"  # a later send someone asked for (a snooze)
     CLAIMED = "claimed"
     SENT = "sent"
     RETRY = "retry"
