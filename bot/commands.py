@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -11,7 +12,7 @@ import uvicorn
 from slack_sdk.errors import SlackApiError
 
 from bot.app import build_bolt_app, slack_web_client
-from bot.deps import Deps
+from bot.deps import Deps, job_config
 from bot.errors import CommandError
 from bot.server import build_asgi
 from bot.settings import Settings
@@ -35,7 +36,8 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
 
     bolt_app = build_bolt_app(deps, client=client)
-    scheduler = build_scheduler(sessions=deps.sessions, client=client, clock_now=deps.clock.now)
+    scheduler = build_scheduler(sessions=deps.sessions, client=client, clock_now=deps.clock.now,
+                                config=job_config(settings))
     socket_mode = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -117,9 +119,8 @@ def jobs_run(deps: Deps, name: str, *, at: datetime | None, out: TextIO) -> int:
         raise CommandError(f"unknown job {name!r}; jobs are: {', '.join(j.name for j in JOBS)}")
     if not job.available:
         raise CommandError(f"{name} is not available yet: it arrives with {job.arrives_with}")
-    context = JobContext(
-        sessions=deps.sessions, client=slack_web_client(deps), now=at or deps.clock.now(), forced=True
-    )
+    context = JobContext(sessions=deps.sessions, client=slack_web_client(deps), now=at or deps.clock.now(),
+                         config=job_config(deps.settings), forced=True, worker=f"cli:{os.getpid()}")
     report = job.run(context)
     print(f"{name}: {report.summary()}", file=out)
     return 0

@@ -12,7 +12,9 @@ from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
+from scheduler.context import JobConfig
 from storage.db import make_engine, session_factory
+from storage.weeks import WeeklySlot
 
 
 @dataclass
@@ -33,3 +35,12 @@ class Deps:
             clock=clock or SystemClock(),
             **overrides,
         )
+
+
+def job_config(settings: Settings) -> JobConfig:
+    """The schedule settings the jobs need, from the operator's settings."""
+    return JobConfig(
+        reminder_slot=WeeklySlot.parse(settings.reminder_time),
+        default_timezone=settings.default_timezone,
+        default_locale=settings.default_locale,
+    )

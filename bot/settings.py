@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from storage.weeks import WeeklySlot
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("en", "zh-CN")
 
@@ -28,6 +30,7 @@ class Settings:
     kudos_channel: str | None = None
     default_timezone: str = "UTC"
     default_locale: str = "en"
+    reminder_time: str = "FRI 15:00"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
@@ -51,6 +54,7 @@ class Settings:
             kudos_channel=get("CHECKIN_KUDOS_CHANNEL"),
             default_timezone=get("CHECKIN_DEFAULT_TIMEZONE") or "UTC",
             default_locale=get("CHECKIN_DEFAULT_LOCALE") or "en",
+            reminder_time=get("CHECKIN_REMINDER_TIME") or cls.reminder_time,
         )
         settings.validate()
         return settings
@@ -63,6 +67,10 @@ class Settings:
             raise SettingsError(
                 f"CHECKIN_DEFAULT_TIMEZONE: {self.default_timezone!r} is not an IANA time zone"
             ) from exc
+        try:
+            WeeklySlot.parse(self.reminder_time)
+        except ValueError as exc:
+            raise SettingsError(f"CHECKIN_REMINDER_TIME: {exc}") from exc
         if self.default_locale not in SUPPORTED_LOCALES:
             raise SettingsError(
                 f"CHECKIN_DEFAULT_LOCALE: {self.default_locale!r} is not one of {', '.join(SUPPORTED_LOCALES)}"

@@ -1,24 +1,272 @@
-"""The /checkin command."""
+"""/checkin: the weekly modal, history, away; reminders' buttons; the manager's reply to a blocker."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import re
+from datetime import datetime, time, timedelta
 
-from handlers.context import identify, stranger_reply
-from prompts import blocks
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from handlers.context import deps_of, identify, locale_of, stranger_reply, tell
+from handlers.forms import inline_errors, metadata_id, view_values
+from handlers.home import publish_home
+from prompts import blocks, checkin_blocks, label, render
+from prompts.goal_blocks import error_text, modal_errors, number
+from storage import checkins, deliveries, goals, people
+from storage.models import CheckIn, Person
+from storage.permissions import PermissionDenied, can_decide_for
+from storage.weeks import ActiveHours, local_moment
+
+GOAL_FIELD = re.compile(r"^goal:(\d+):(value|status)$")
+MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+ALERT_JOB = "blocker-alerts"
+MORNING_HOUR = 9
 
 
 def register(app: App) -> None:
     app.command("/checkin")(checkin_command)
+    app.action(checkin_blocks.OPEN_CHECKIN_ACTION)(open_from_button)
+    app.action(re.compile(f"^{checkin_blocks.SNOOZE_ACTION}-"))(snooze)
+    app.view(checkin_blocks.CHECKIN_VIEW)(submit_checkin)
+    app.action(checkin_blocks.RESPOND_ACTION)(open_reply)
+    app.view(checkin_blocks.REPLY_VIEW)(submit_reply)
 
 
 def checkin_command(ack, command, context, client) -> None:
     caller = identify(context, client, command["user_id"])
     if caller.person is None:
         return ack(**stranger_reply(context, caller))
-    subcommand = command.get("text", "").strip().split(" ", 1)[0].lower()
-    if subcommand in ("", "help"):
+    subcommand, _, rest = command.get("text", "").strip().partition(" ")
+    subcommand = subcommand.lower()
+    if subcommand == "":
+        ack()
+        return open_checkin(client, context, caller.person, caller.locale, command["trigger_id"])
+    if subcommand == "history":
+        return ack(**history_reply(context, caller.person, rest.strip(), locale=caller.locale))
+    if subcommand in ("away", "back"):
+        return ack(**away_reply(context, caller.person, rest if subcommand == "away" else "", locale=caller.locale))
+    if subcommand == "help":
         return ack(**blocks.help_message("checkin_help", locale=caller.locale))
     return ack(
         **blocks.unknown_subcommand("/checkin", command["text"], help_name="checkin_help", locale=caller.locale)
     )
+
+
+def open_from_button(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    if caller.person is not None:
+        open_checkin(client, context, caller.person, caller.locale, body["trigger_id"], week=action.get("value"))
+
+
+def open_checkin(client, context, person: Person, locale: str, trigger_id: str, *, week: str | None = None) -> None:
+    """Open the check-in (this week's, or the reminder's week), prefilled with goals and what was said before."""
+    deps = deps_of(context)
+    with deps.sessions() as session:
+        weeks = checkins.open_weeks(session, person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
+        # This week first, unless the button came from a reminder about last week.
+        weeks.sort(key=lambda choice: (choice.week != week, choice.late))
+        active = checkins.active_goals(session, person)
+        existing = checkins.existing(session, person, weeks[0].week)
+        reported = {p.goal_id: p for p in checkins.progress_of(session, existing)} if existing else {}
+    view = checkin_blocks.checkin_modal(
+        active, weeks=[checkin_blocks.WeekOption(w.week, w.late) for w in weeks], existing=existing,
+        existing_progress=reported, locale=locale)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def checkin_input(view: dict) -> checkins.CheckinInput:
+    values = view_values(view)
+    updates: dict[str, dict[str, str | None]] = {}
+    for block_id, value in values.items():
+        match = GOAL_FIELD.match(block_id)
+        if match:
+            updates.setdefault(match.group(1), {})[match.group(2)] = value
+    return checkins.CheckinInput(
+        week=values.get("week") or view.get("private_metadata") or None,
+        confidence=values.get("confidence"),
+        highlights=values.get("highlights"),
+        blockers=values.get("blockers"),
+        help_needed=values.get("help_needed"),
+        goals=tuple(checkins.GoalUpdateInput(goal_id=goal_id, value=fields.get("value"), status=fields.get("status"))
+                    for goal_id, fields in updates.items()),
+    )
+
+
+def submit_checkin(ack, body, view, context, client) -> None:
+    deps = deps_of(context)
+    caller = identify(context, client, body["user"]["id"])
+    if caller.person is None:  # only a forged submission gets here
+        return ack(response_action="clear")
+    try:
+        with deps.sessions() as session:
+            result = checkins.record(session, caller.person, checkin_input(view), now=deps.clock.now(),
+                                     default_zone=deps.settings.default_timezone)
+            manager = session.get(Person, caller.person.manager_id) if caller.person.manager_id else None
+            streak = checkins.streak(session, caller.person, now=deps.clock.now(),
+                                     default_zone=deps.settings.default_timezone)
+            goal_lines = _goal_lines(session, result, locale=caller.locale)
+    except checkins.CheckinValidationError as error:
+        errors = modal_errors(error.errors, caller.locale)
+        return ack(response_action="errors", errors=inline_errors(errors, view, fallback="confidence"))
+    except (PermissionDenied, goals.GoalError):
+        errors = {"confidence": error_text("goal_not_yours", caller.locale)}
+        return ack(response_action="errors", errors=errors)
+    ack()
+    told_manager = result.needs_manager and manager is not None and _alert_manager(context, client, caller.person,
+                                                                                     manager, result.checkin)
+    client.chat_postMessage(channel=caller.person.slack_id, **checkin_blocks.thanks(
+        name=caller.person.name, week=result.checkin.week, created=result.created, late=result.late, streak=streak,
+        goals=goal_lines, told_manager=told_manager, manager=manager.name if manager else "", locale=caller.locale))
+    publish_home(client, context, caller.person)
+
+
+def _goal_lines(session, result, *, locale: str) -> list[dict]:
+    lines = []
+    for progress in checkins.progress_of(session, result.checkin):
+        goal = session.get(goals.Goal, progress.goal_id)
+        lines.append({"title": goal.title, "percent": round(result.progress.get(goal.id, 0.0) * 100),
+                      "status": label(f"status_{progress.status}", locale)})
+    return lines
+
+
+def _alert_manager(context, client, employee: Person, manager: Person, checkin: CheckIn) -> bool:
+    """DM the manager once per week about a blocker or low confidence; True when they know."""
+    deps = deps_of(context)
+    period = f"{checkin.week}:{employee.id}"
+    with deps.sessions() as session:
+        claim = deliveries.claim(session, job=ALERT_JOB, person_id=manager.id, period=period, now=deps.clock.now(),
+                                 worker="listener")
+    if claim is None:
+        return True  # told earlier this week
+    if not manager.slack_id:
+        return False
+    message = checkin_blocks.blocker_alert(
+        name=employee.name, week=checkin.week, confidence=checkin.confidence, blockers=checkin.blockers,
+        help_needed=checkin.help_needed, checkin_id=checkin.id, locale=locale_of(context, manager))
+    try:
+        response = client.chat_postMessage(channel=manager.slack_id, **message)
+    except SlackApiError as exc:
+        with deps.sessions() as session:
+            deliveries.mark_failed(session, claim.delivery.id, now=deps.clock.now(),
+                                   error=str(exc.response.get("error")), permanent=True)
+        return False
+    with deps.sessions() as session:
+        deliveries.mark_sent(session, claim.delivery.id, now=deps.clock.now(), channel=response["channel"],
+                             message_ref=response["ts"])
+    return True
+
+
+def snooze(ack, body, action, context, client) -> None:
+    """Snooze a reminder for two hours or until tomorrow morning, within the person's waking hours."""
+    ack()
+    deps = deps_of(context)
+    caller = identify(context, client, body["user"]["id"])
+    week, _, choice = (action.get("value") or "").partition("|")
+    if caller.person is None or choice not in checkin_blocks.SNOOZE_CHOICES:
+        return
+    zone = people.zone_of(caller.person, default=deps.settings.default_timezone)
+    at = snooze_until(deps.clock.now(), choice, zone)
+    with deps.sessions() as session:
+        deliveries.schedule(session, job="checkin-reminders", person_id=caller.person.id, period=f"{week}:snooze",
+                            at=at, now=deps.clock.now())
+    local = at.astimezone(zone)
+    when = f"{label('date', caller.locale, d=local.date())} {local:%H:%M}"
+    message = checkin_blocks.snoozed(at=when, locale=caller.locale)
+    if body.get("container", {}).get("type") == "message":
+        client.chat_update(channel=body["channel"]["id"], ts=body["container"]["message_ts"], **message)
+    else:
+        client.chat_postMessage(channel=caller.person.slack_id, **message)
+
+
+def snooze_until(now: datetime, choice: str, zone) -> datetime:
+    """Return when a snoozed reminder comes back: in 2 hours (not at night), or at 09:00 tomorrow."""
+    if choice == "morning":
+        tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+        return local_moment(tomorrow, time(MORNING_HOUR), zone)
+    return ActiveHours().next_opening(now + timedelta(hours=2), zone)
+
+
+def history_reply(context, viewer: Person, argument: str, *, locale: str) -> dict:
+    """Build `/checkin history [@person]`: your own, a report's (managers), anyone's (HR)."""
+    deps = deps_of(context)
+    with deps.sessions() as session:
+        subject = viewer
+        if argument:
+            match = MENTION.match(argument)
+            subject = people.by_slack_id(session, match.group(1)) if match else None
+        try:
+            if subject is None:
+                raise PermissionDenied("unknown person")
+            entries = checkins.history(session, viewer, subject)
+        except PermissionDenied:
+            return blocks.markdown_message(render("goal_list_not_allowed", locale))
+        rendered = [_history_entry(session, checkin, progress, locale=locale) for checkin, progress in entries]
+    return checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name, locale=locale)
+
+
+def _history_entry(session, checkin: CheckIn, progress, *, locale: str) -> dict:
+    titles = {p.goal_id: session.get(goals.Goal, p.goal_id) for p in progress}
+    return {
+        "week": checkin.week, "late": checkin.late, "confidence": checkin.confidence,
+        "highlights": checkin.highlights, "blockers": checkin.blockers, "help_needed": checkin.help_needed,
+        "goals": [{"title": titles[p.goal_id].title, "value": number(p.value),
+                   "status": label(f"status_{p.status}", locale)} for p in progress],
+    }
+
+
+def away_reply(context, person: Person, argument: str, *, locale: str) -> dict:
+    """Handle `/checkin away until YYYY-MM-DD` and `/checkin back`."""
+    deps = deps_of(context)
+    until_text = argument.strip()
+    if until_text.lower().startswith("until"):
+        until_text = until_text[5:].strip()
+    if argument and not until_text:
+        until_text = "?"
+    try:
+        with deps.sessions() as session:
+            until = checkins.set_away(session, person, until=until_text or None, now=deps.clock.now(),
+                                      default_zone=deps.settings.default_timezone)
+    except checkins.CheckinValidationError as error:
+        return blocks.markdown_message(error_text(next(iter(error.errors.values())), locale))
+    shown = label("date", locale, d=until) if until else None
+    return checkin_blocks.away(until=shown, locale=locale)
+
+
+def open_reply(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    subject = _checkin_subject(context, caller.person, action.get("value"))
+    if subject is None:
+        return tell(client, body, error_text("not_allowed", caller.locale))
+    view = checkin_blocks.reply_modal(checkin_id=int(action["value"]), name=subject.name, locale=caller.locale)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_reply(ack, body, view, context, client) -> None:
+    caller = identify(context, client, body["user"]["id"])
+    subject = _checkin_subject(context, caller.person, metadata_id(view))
+    text = (view_values(view).get("reply") or "").strip()
+    if subject is None:
+        return ack(response_action="errors", errors={"reply": error_text("not_allowed", caller.locale)})
+    if not text:
+        return ack(response_action="errors", errors={"reply": error_text("comment_missing", caller.locale)})
+    ack()
+    if subject.slack_id:
+        client.chat_postMessage(channel=subject.slack_id, **checkin_blocks.manager_reply(
+            manager=caller.person.name, text=text, locale=locale_of(context, subject)))
+
+
+def _checkin_subject(context, viewer: Person | None, raw_id) -> Person | None:
+    """Return whose check-in this is, if the viewer may answer it (their manager or HR)."""
+    try:
+        checkin_id = int(raw_id)
+    except (TypeError, ValueError):
+        return None
+    with deps_of(context).sessions() as session:
+        checkin = session.get(CheckIn, checkin_id)
+        subject = session.get(Person, checkin.person_id) if checkin else None
+        if viewer is None or subject is None or not can_decide_for(session, viewer, subject):
+            return None
+        return subject

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.context import deps_of, locale_of
 from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
-from storage import goals, people
+from storage import checkins, goals, people
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def turn_page(ack, body, action, context, client) -> None:
         publish_home(client, context, person, pages=HomePages.from_value(action.get("value")))
 
 
-def load_home(session, person: Person) -> HomeData:
+def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
     """Gather what a person's home shows, with the progress of every goal on it in a few queries."""
     mine = goals.goals_of(session, person, person)
     waiting = goals.pending_approvals(session, person)
@@ -47,16 +47,21 @@ def load_home(session, person: Person) -> HomeData:
     alignment = goals.visible_parent_choices(session, person)
     progress = goals.progress_map(session, [*mine, *waiting, *team, *alignment])
     owners = people.names_by_id(session, {goal.owner_id for goal in [*waiting, *team]})
+    this_week = checkins.current_week(person, now=now, default_zone=default_zone)
     return HomeData(name=person.name, my_goals=mine, waiting=waiting, team_goals=team,
-                    alignment_goals=alignment, progress=progress, owner_names=owners)
+                    alignment_goals=alignment, progress=progress, owner_names=owners,
+                    latest_checkin=checkins.latest(session, person),
+                    streak=checkins.streak(session, person, now=now, default_zone=default_zone),
+                    checked_in_this_week=checkins.existing(session, person, this_week) is not None)
 
 
 def publish_home(client, context, person: Person, *, pages: HomePages | None = None) -> None:
     """Publish the person's home tab; a failure here must not undo what they just did."""
     if not person.slack_id:
         return
-    with deps_of(context).sessions() as session:
-        data = load_home(session, person)
+    deps = deps_of(context)
+    with deps.sessions() as session:
+        data = load_home(session, person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
     try:
         client.views_publish(user_id=person.slack_id, view=home_view(data, locale=locale_of(context, person),
                                                                      pages=pages or HomePages()))

@@ -286,7 +286,7 @@ def progress_modal(goal: Any, *, locale: str) -> dict:
         "blocks": [
             *sections(f"*{mrkdwn_escape(goal.title)}*"),
             _text_input("value", label("progress_value", locale), optional=False,
-                        initial=_plain_number(goal.current_value)),
+                        initial=plain_number(goal.current_value)),
             _text_input("note", label("progress_note", locale), multiline=True, max_length=3000),
         ],
     }
@@ -304,8 +304,8 @@ def adjust_modal(goal: Any, *, locale: str) -> dict:
         "blocks": [
             _text_input("title", label("goal_title", locale), optional=False, initial=goal.title, max_length=150),
             _text_input("metric", label("goal_metric", locale), initial=goal.metric),
-            _text_input("start", label("goal_start", locale), initial=_plain_number(goal.start_value)),
-            _text_input("target", label("goal_target", locale), initial=_plain_number(goal.target_value)),
+            _text_input("start", label("goal_start", locale), initial=plain_number(goal.start_value)),
+            _text_input("target", label("goal_target", locale), initial=plain_number(goal.target_value)),
             _text_input("unit", label("goal_unit", locale), initial=goal.unit),
             _date_input("due_date", label("goal_due", locale), initial=goal.due_date),
             _text_input("reason", label("adjust_reason", locale), multiline=True, max_length=3000,
@@ -364,6 +364,6 @@ def _history_entry(change: Any, names: dict[int, str], *, locale: str, zone: Any
     }
 
 
-def _plain_number(value: float) -> str:
+def plain_number(value: float) -> str:
     """Prefill a number exactly as stored, so an untouched field never reads as a change."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))

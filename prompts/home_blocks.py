@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prompts import checkin_blocks
 from prompts.goal_blocks import NEW_GOAL_ACTION, decision_actions, goal_line, goal_section
 from prompts.render import label, render
 
@@ -46,6 +47,9 @@ class HomeData:
     alignment_goals: Sequence[Any]  # company and team goals everyone aligns to
     progress: dict[int, float]
     owner_names: dict[int, str] = field(default_factory=dict)
+    latest_checkin: Any | None = None
+    streak: int = 0
+    checked_in_this_week: bool = False
 
 
 def _header(text: str) -> dict:
@@ -70,6 +74,9 @@ def home_view(data: HomeData, *, locale: str, pages: HomePages | None = None) ->
              "text": {"type": "plain_text", "text": label("new_goal", locale)}},
         ]},
     ]
+    blocks += [{"type": "divider"}, _header(label("home_checkins", locale))]
+    blocks += checkin_blocks.home_section(latest=data.latest_checkin, streak=data.streak,
+                                          this_week_done=data.checked_in_this_week, locale=locale)
     if data.waiting:
         blocks += _waiting(data, locale=locale)
     blocks += _paged_goals(label("home_your_goals", locale), data.my_goals, data.progress, locale=locale,

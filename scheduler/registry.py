@@ -3,32 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
-from slack_sdk import WebClient
-from sqlmodel import Session
-
-
-@dataclass(frozen=True)
-class JobContext:
-    sessions: Callable[[], AbstractContextManager[Session]]
-    client: WebClient
-    now: datetime
-    forced: bool = False  # an operator's `jobs run`: ignore send times and quiet hours
-    worker: str = "local"  # who claims deliveries, for the delivery log
-
-
-@dataclass
-class JobReport:
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"
+from scheduler import reminders
+from scheduler.context import JobContext, JobReport
 
 
 @dataclass(frozen=True)
@@ -44,11 +22,7 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job(
-        "checkin-reminders",
-        "employees who have not checked in this week, at their local send time",
-        arrives_with="the weekly check-ins feature",
-    ),
+    Job(reminders.JOB, "employees who have not checked in this week, at their local send time", run=reminders.run),
     Job(
         "manager-nudges",
         "each manager: the week's check-ins of their reports as a 1:1 agenda",

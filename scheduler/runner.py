@@ -12,7 +12,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from scheduler.registry import JOBS, JobContext
+from scheduler.context import JobConfig, JobContext
+from scheduler.registry import JOBS
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,11 @@ TICK_SECONDS = 60
 
 
 def tick(
-    *, sessions: Callable[[], AbstractContextManager[Session]], client: WebClient, now: datetime, worker: str
+    *, sessions: Callable[[], AbstractContextManager[Session]], client: WebClient, now: datetime, worker: str,
+    config: JobConfig,
 ) -> None:
     """Run every available job once; one job failing never stops the others."""
-    context = JobContext(sessions=sessions, client=client, now=now, worker=worker)
+    context = JobContext(sessions=sessions, client=client, now=now, worker=worker, config=config)
     for job in JOBS:
         if not job.available:
             continue
@@ -36,7 +38,7 @@ def tick(
 
 
 def build_scheduler(
-    *, sessions, client: WebClient, clock_now: Callable[[], datetime]
+    *, sessions, client: WebClient, clock_now: Callable[[], datetime], config: JobConfig
 ) -> BackgroundScheduler:
     """Create (not start) the scheduler; a restart replaces the tick instead of adding a second one."""
     scheduler = BackgroundScheduler(
@@ -45,7 +47,7 @@ def build_scheduler(
     )
     worker = f"{socket.gethostname()}:{id(scheduler):x}"
     scheduler.add_job(
-        lambda: tick(sessions=sessions, client=client, now=clock_now(), worker=worker),
+        lambda: tick(sessions=sessions, client=client, now=clock_now(), worker=worker, config=config),
         "interval",
         seconds=TICK_SECONDS,
         id=TICK_JOB_ID,

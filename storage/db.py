@@ -11,6 +11,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -105,3 +107,15 @@ def ping(engine: Engine) -> bool:
 def _short(exc: Exception) -> str:
     # The first line only: driver messages can run long, and never echo the URL (it may hold a password).
     return str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+
+
+def insert_unless_exists(session: Session, model: type, values: dict, *, unique: list[str]) -> bool:
+    """INSERT a row unless one with the same unique key exists; return whether this call inserted it.
+
+    ON CONFLICT DO NOTHING instead of catching an IntegrityError in a SAVEPOINT: pysqlite opens its
+    transaction lazily, so a savepoint released before any other write would commit on its own.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(model.id)
+    return session.execute(statement).first() is not None  # rowcount is unreliable here on psycopg

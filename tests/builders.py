@@ -36,3 +36,27 @@ def load_org(sessions, *, now: datetime, rows: list[list[str]] = SMALL_ORG, emul
         for slack_id, name, email, _manager, _team, _role, tz, locale in rows:
             emulator.add_user(slack_id, name=name, real_name=name, email=email or None, tz=tz or "UTC",
                               locale=locale or "en-US")
+
+
+def person(session, slack_id: str):
+    from sqlmodel import select
+
+    from storage.models import Person
+
+    return session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+
+
+def approved_goal(sessions, owner: str, *, now: datetime, title: str = "Onboard 10 pilots", start: str = "0",
+                  target: str = "10", unit: str | None = None, due: str = "2027-06-30"):
+    """Create a goal for `owner` (by Slack id) and have their manager approve it; return the goal."""
+    from storage import goals
+
+    with sessions() as session:
+        author = person(session, owner)
+        validation = goals.validate(session, author, goals.GoalInput(
+            title=title, start=start, target=target, unit=unit, due_date=due), today=now.date())
+        goal = goals.create(session, author, validation.draft, now=now)
+        if goal.approval == "proposed":
+            manager = session.get(type(author), author.manager_id)
+            goal = goals.decide(session, manager, goal.id, approve=True, comment=None, now=now)
+        return goal

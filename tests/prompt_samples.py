@@ -27,6 +27,27 @@ SAMPLES: dict[str, dict] = {
     "home_intro": {"name": "Ada"},
     "home_page_info": {"first": 1, "last": 20, "total": 120, "counts": [("on track", 100), ("at risk", 20)]},
     "home_nothing": {"what": "goals"},
+    "blocker_alert": {"name": "李雷", "week": "2026-W48", "confidence": 2, "blockers": "Waiting on <legal>",
+                      "help_needed": "A nudge"},
+    "checkin_away": {"until": "1 Dec 2026"},
+    "checkin_history": {"own": True, "name": "Alan", "entries": [
+        {"week": "2026-W48", "late": True, "confidence": 4, "highlights": "shipped", "blockers": "none",
+         "help_needed": "", "goals": [{"title": "Pilots", "value": "4", "status": "on track"}]}]},
+    "checkin_reminder": {"name": "Alan", "week": "2026-W48", "follow_up": True},
+    "checkin_snoozed": {"at": "27 Nov 2026 17:00"},
+    "checkin_thanks": {"name": "Alan", "week": "2026-W48", "created": True, "late": False, "streak": 3,
+                       "goals": [{"title": "Pilots", "percent": 40, "status": "on track"}], "told_manager": True,
+                       "manager": "Ada"},
+    "home_checkins": {"latest": {"week": "2026-W48", "late": False, "confidence": 4}, "streak": 2,
+                      "this_week_done": False},
+    "manager_reply": {"manager": "Ada", "text": "I'll call legal"},
 }
 
-LABEL_SAMPLES: dict[str, dict] = {"error_title_too_long": {"limit": 150}, "date": {"d": date(2027, 6, 30)}}
+LABEL_SAMPLES: dict[str, dict] = {
+    "error_title_too_long": {"limit": 150},
+    "date": {"d": date(2027, 6, 30)},
+    "checkin_this_week": {"week": "2026-W48"},
+    "checkin_last_week": {"week": "2026-W47"},
+    "checkin_goal_value": {"title": "Pilots"},
+    "reply_text": {"name": "Alan"},
+}

@@ -25,4 +25,5 @@ def test_events_and_interactivity_reach_the_bot():
 
 def test_the_scopes_cover_the_web_api_methods_the_bot_calls():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write"} <= scopes
+    needed = {"commands", "chat:write", "im:write", "im:history", "users:read", "users:read.email", "files:write"}
+    assert needed <= scopes

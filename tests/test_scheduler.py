@@ -1,10 +1,11 @@
 from bot.clock import FixedClock
-from scheduler import JOBS, TICK_JOB_ID, build_scheduler
+from scheduler import JOBS, TICK_JOB_ID, JobConfig, build_scheduler
 from tests.conftest import MONDAY_MORNING
 
 
 def test_the_scheduler_has_one_tick_with_a_stable_id():
-    scheduler = build_scheduler(sessions=None, client=None, clock_now=FixedClock(MONDAY_MORNING).now)
+    scheduler = build_scheduler(sessions=None, client=None, clock_now=FixedClock(MONDAY_MORNING).now,
+                                config=JobConfig())
     jobs = scheduler.get_jobs()
     assert [job.id for job in jobs] == [TICK_JOB_ID]
     assert jobs[0].trigger.interval.total_seconds() == 60

@@ -52,7 +52,7 @@ def test_goal_help_answers_in_chinese_for_a_zh_cn_person(slack, org):
 
 def test_checkin_help_answers_in_the_persons_language(slack, org):
     assert "Weekly check-ins" in reply_text(slack.slash_command("UEMP1", "/checkin", "help"))
-    assert "每周签到" in reply_text(slack.slash_command("UEMP2", "/checkin", ""))
+    assert "每周签到" in reply_text(slack.slash_command("UEMP2", "/checkin", "help"))
 
 
 def test_a_person_without_a_stored_locale_gets_slacks_locale(slack, org, emulator):

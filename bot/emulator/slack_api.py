@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -43,6 +44,8 @@ MAX_INPUT_LABEL = 2000
 MAX_VALUE = 2000
 MAX_ID = 255
 MAX_PRIVATE_METADATA = 3000
+DEFAULT_HISTORY_LIMIT = 100
+MAX_HISTORY_LIMIT = 999
 
 # Message timestamps start here so they look like Slack's and sort in posting order.
 FIRST_TS_SECONDS = 1_700_000_000
@@ -221,6 +224,7 @@ class SlackEmulator:
             "users.list": self._users_list,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -486,7 +490,7 @@ class SlackEmulator:
 
     def _users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         """Return one page of members, deleted users and bots included, as Slack does."""
-        start = _decode_cursor(_str(params, "cursor"))
+        start = _cursor_offset(_str(params, "cursor"))
         size = min(_int(params.get("limit")) or self.users_page_size, self.users_page_size)
         users = list(self._users.values())
         end = start + size
@@ -494,7 +498,7 @@ class SlackEmulator:
             "ok": True,
             "members": [user.to_json(self.team_id, include_locale=True) for user in users[start:end]],
             "cache_ts": int(time.time()),
-            "response_metadata": {"next_cursor": _encode_cursor(end) if end < len(users) else ""},
+            "response_metadata": {"next_cursor": _encode_cursor("user", str(end)) if end < len(users) else ""},
         }
 
     def _users_lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -516,6 +520,38 @@ class SlackEmulator:
             return {"ok": True, "channel": {"id": self.dm_channel_id(user_ids[0])}}
         digest = hashlib.sha1(",".join(sorted(user_ids)).encode()).hexdigest()[:10].upper()
         return {"ok": True, "channel": {"id": f"G{digest}"}}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Return one page of a channel's messages, newest first, filtered and paginated like Slack."""
+        channel = self._known_channel(_str(params, "channel"))
+        window = _HistoryWindow.from_params(params)
+        messages = [message for message in self._top_level_messages(channel) if window.admits(message["ts"])]
+        limit = min(max(_int(params.get("limit")) or DEFAULT_HISTORY_LIMIT, 1), MAX_HISTORY_LIMIT)
+        page, rest = messages[:limit], messages[limit:]
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        return {
+            "ok": True,
+            "messages": [_history_message(message, with_metadata=with_metadata) for message in page],
+            "has_more": bool(rest),
+            # Like Slack's, the cursor names the ts the next page starts at, so new posts shift nothing.
+            "response_metadata": {"next_cursor": _encode_cursor("next_ts", rest[0]["ts"]) if rest else ""},
+        }
+
+    def _known_channel(self, channel: str) -> str:
+        """Return a channel the bot posted in or its DM with a member; refuse any other like Slack."""
+        is_dm = channel in {self.dm_channel_id(user_id) for user_id in self._users}
+        if is_dm or any(message["channel"] == channel for message in self._messages.values()):
+            return channel
+        raise _ApiError("channel_not_found")
+
+    def _top_level_messages(self, channel: str) -> list[dict[str, Any]]:
+        """Return a channel's messages outside threads, thread parents included, newest first."""
+        found = [
+            message
+            for message in self._messages.values()
+            if message["channel"] == channel and message.get("thread_ts", message["ts"]) == message["ts"]
+        ]
+        return sorted(found, key=lambda message: Decimal(message["ts"]), reverse=True)
 
     # ---- messages --------------------------------------------------------------------------
 
@@ -542,7 +578,7 @@ class SlackEmulator:
         if old is None or old["channel"] != channel:
             raise _ApiError("message_not_found")
         _check_message_content(params)
-        edited = {key: params[key] for key in ("text", "blocks", "attachments") if key in params}
+        edited = {key: params[key] for key in ("text", "blocks", "attachments", "metadata") if key in params}
         message = {**old, **edited, "edited": {"user": self.bot_user_id, "ts": self._next_ts()}}
         self._messages[ts] = message
         public = {key: value for key, value in message.items() if key != "channel"}
@@ -724,22 +760,46 @@ def _truthy(value: Any) -> bool:
     return value is True or value in ("1", "true", 1)
 
 
-def _encode_cursor(offset: int) -> str:
-    """Make an opaque users.list cursor, shaped like Slack's base64 ones."""
-    return base64.b64encode(f"user:{offset}".encode()).decode()
+def _encode_cursor(kind: str, value: str) -> str:
+    """Make an opaque cursor, shaped like Slack's base64 ones ("next_ts:1700000000.000100")."""
+    return base64.b64encode(f"{kind}:{value}".encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> int:
-    """Read a users.list cursor; "" is the first page."""
+def _decode_cursor(cursor: str, kind: str) -> str:
+    """Read the value of a cursor of one kind; "" is the first page."""
     if not cursor:
-        return 0
+        return ""
     try:
-        prefix, _, offset = base64.b64decode(cursor, validate=True).decode().partition(":")
-        if prefix != "user":
-            raise ValueError(cursor)
-        return int(offset)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        prefix, _, value = base64.b64decode(cursor, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
         raise _ApiError("invalid_cursor") from None
+    if prefix != kind or not value:
+        raise _ApiError("invalid_cursor")
+    return value
+
+
+def _cursor_offset(cursor: str) -> int:
+    """Read a users.list cursor: how many members earlier pages held."""
+    offset = _decode_cursor(cursor, "user") or "0"
+    if not offset.isdigit():
+        raise _ApiError("invalid_cursor")
+    return int(offset)
+
+
+def _ts(raw: str, error: str) -> Decimal:
+    """Read a Slack timestamp such as "1700000000.000100"; refuse anything else with `error`."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise _ApiError(error) from None
+    if not value.is_finite():
+        raise _ApiError(error)
+    return value
+
+
+def _optional_ts(raw: str, error: str) -> Decimal | None:
+    """Read a timestamp param or cursor value; None when absent."""
+    return _ts(raw, error) if raw else None
 
 
 def _check_hash(current: dict[str, Any], params: dict[str, Any]) -> None:
@@ -747,6 +807,39 @@ def _check_hash(current: dict[str, Any], params: dict[str, Any]) -> None:
     given = _str(params, "hash")
     if given and given != current["hash"]:
         raise _ApiError("hash_conflict")
+
+
+@dataclass(frozen=True)
+class _HistoryWindow:
+    """The message timestamps one conversations.history call asks for."""
+
+    oldest: Decimal | None
+    latest: Decimal | None
+    inclusive: bool
+    next_ts: Decimal | None  # where the page the cursor asks for starts
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> _HistoryWindow:
+        """Read oldest, latest, inclusive and cursor, refusing bad values with Slack's errors."""
+        return cls(
+            oldest=_optional_ts(_str(params, "oldest"), "invalid_ts_oldest"),
+            latest=_optional_ts(_str(params, "latest"), "invalid_ts_latest"),
+            inclusive=_truthy(params.get("inclusive")),
+            next_ts=_optional_ts(_decode_cursor(_str(params, "cursor"), "next_ts"), "invalid_cursor"),
+        )
+
+    def admits(self, ts: str) -> bool:
+        """Answer whether a message ts lies inside the bounds (exclusive unless inclusive) and this page."""
+        value = Decimal(ts)
+        after_oldest = self.oldest is None or value > self.oldest or (self.inclusive and value == self.oldest)
+        before_latest = self.latest is None or value < self.latest or (self.inclusive and value == self.latest)
+        return after_oldest and before_latest and (self.next_ts is None or value <= self.next_ts)
+
+
+def _history_message(message: dict[str, Any], *, with_metadata: bool) -> dict[str, Any]:
+    """Render a stored message as conversations.history lists it; metadata only when asked for."""
+    hidden = {"channel"} if with_metadata else {"channel", "metadata"}
+    return {key: value for key, value in message.items() if key not in hidden}
 
 
 # ---- replies ---------------------------------------------------------------------------------
@@ -771,10 +864,21 @@ def _check_message_content(params: dict[str, Any]) -> None:
         raise _ApiError("no_text")
     if len(_str(params, "text")) > MAX_MESSAGE_TEXT:
         raise _ApiError("msg_too_long")
+    if "metadata" in params:
+        _check_metadata(params["metadata"])
     if "blocks" in params:
         problems = _block_problems(params["blocks"], "/blocks", MAX_MESSAGE_BLOCKS)
         if problems:
             raise _ApiError("invalid_blocks", problems)
+
+
+def _check_metadata(metadata: Any) -> None:
+    """Refuse message metadata that is not {"event_type": name, "event_payload": object}, as Slack does."""
+    if not isinstance(metadata, dict):
+        raise _ApiError("invalid_metadata_format")
+    event_type, payload = metadata.get("event_type"), metadata.get("event_payload")
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise _ApiError("invalid_metadata_schema")
 
 
 def _valid_view(params: dict[str, Any], types: set[str]) -> dict[str, Any]:

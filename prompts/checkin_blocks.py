@@ -1,0 +1,166 @@
+"""Block Kit for check-ins: the weekly modal, reminders with snooze, thanks, blocker alerts, history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from prompts.blocks import markdown_message, sections
+from prompts.goal_blocks import number, plain_number
+from prompts.render import label, render
+
+CHECKIN_VIEW = "checkin_submit"
+REPLY_VIEW = "checkin_reply"
+OPEN_CHECKIN_ACTION = "checkin_open"
+SNOOZE_ACTION = "checkin_snooze"
+RESPOND_ACTION = "checkin_respond"
+SNOOZE_CHOICES = ("2h", "morning")
+STATUSES = ("on_track", "at_risk", "off_track", "done")
+GOALS_IN_MODAL = 20  # two blocks each, within a modal's 100
+FORM_TEXT_MAX = 3000
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": _plain(text[:75]), "value": value}
+
+
+def _long_text(block_id: str, label_text: str, initial: str | None) -> dict:
+    element = {"type": "plain_text_input", "action_id": block_id, "multiline": True, "max_length": FORM_TEXT_MAX}
+    if initial:
+        element["initial_value"] = initial
+    return {"type": "input", "block_id": block_id, "optional": True, "label": _plain(label_text),
+            "element": element}
+
+
+@dataclass(frozen=True)
+class WeekOption:
+    week: str
+    late: bool
+
+
+def checkin_modal(goals: Sequence[Any], *, weeks: Sequence[WeekOption], existing: Any | None,
+                  existing_progress: dict[int, Any], locale: str) -> dict:
+    """The weekly check-in, prefilled with each active goal and, when editing, what was said before."""
+    blocks: list[dict] = []
+    if len(weeks) > 1:
+        options = [_option(label("checkin_last_week" if w.late else "checkin_this_week", locale, week=w.week),
+                           w.week) for w in weeks]
+        blocks.append({"type": "input", "block_id": "week", "label": _plain(label("checkin_week", locale)),
+                       "element": {"type": "static_select", "action_id": "week", "options": options,
+                                   "initial_option": options[0]}})
+    for goal in goals[:GOALS_IN_MODAL]:
+        blocks += _goal_inputs(goal, existing_progress.get(goal.id), locale=locale)
+    confidence_options = [_option(label(f"confidence_{n}", locale), str(n)) for n in range(1, 6)]
+    confidence: dict = {"type": "radio_buttons", "action_id": "confidence", "options": confidence_options}
+    if existing is not None and existing.confidence:
+        confidence["initial_option"] = confidence_options[existing.confidence - 1]
+    blocks += [
+        {"type": "input", "block_id": "confidence", "label": _plain(label("checkin_confidence", locale)),
+         "element": confidence},
+        _long_text("highlights", label("checkin_highlights", locale), existing.highlights if existing else None),
+        _long_text("blockers", label("checkin_blockers", locale), existing.blockers if existing else None),
+        _long_text("help_needed", label("checkin_help", locale), existing.help_needed if existing else None),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CHECKIN_VIEW,
+        "private_metadata": weeks[0].week if weeks else "",
+        "title": _plain(label("checkin_modal_title", locale)),
+        "submit": _plain(label("submit", locale)),
+        "close": _plain(label("cancel", locale)),
+        "blocks": blocks,
+    }
+
+
+def _goal_inputs(goal: Any, reported: Any | None, *, locale: str) -> list[dict]:
+    unit = f" {goal.unit}" if goal.unit else ""
+    hint = f"{number(goal.start_value)} → {number(goal.target_value)}{unit}"
+    value = reported.value if reported is not None else goal.current_value
+    status = reported.status if reported is not None else goal.status
+    status_options = [_option(label(f"status_{s}", locale), s) for s in STATUSES]
+    return [
+        {"type": "input", "block_id": f"goal:{goal.id}:value", "label": _plain(goal.title[:2000]),
+         "hint": _plain(hint), "element": {"type": "plain_text_input", "action_id": "value",
+                                           "initial_value": plain_number(value)}},
+        {"type": "input", "block_id": f"goal:{goal.id}:status", "optional": True,
+         "label": _plain(label("checkin_goal_status", locale)),
+         "element": {"type": "static_select", "action_id": "status", "options": status_options,
+                     "initial_option": status_options[STATUSES.index(status)] if status in STATUSES else
+                     status_options[0]}},
+    ]
+
+
+def reminder(*, name: str, week: str, follow_up: bool, locale: str) -> dict:
+    """The reminder DM: the words, then Check in now / Snooze 2 hours / Tomorrow morning."""
+    text = render("checkin_reminder", locale, name=name, week=week, follow_up=follow_up)
+    return {"text": text, "blocks": [*sections(text), _reminder_actions(week, locale=locale)]}
+
+
+def _reminder_actions(week: str, *, locale: str) -> dict:
+    return {"type": "actions", "block_id": f"remind-{week}", "elements": [
+        {"type": "button", "action_id": OPEN_CHECKIN_ACTION, "style": "primary", "value": week,
+         "text": _plain(label("check_in_now", locale))},
+        {"type": "button", "action_id": f"{SNOOZE_ACTION}-2h", "value": f"{week}|2h",
+         "text": _plain(label("snooze_2h", locale))},
+        {"type": "button", "action_id": f"{SNOOZE_ACTION}-morning", "value": f"{week}|morning",
+         "text": _plain(label("snooze_morning", locale))},
+    ]}
+
+
+def snoozed(*, at: str, locale: str) -> dict:
+    return markdown_message(render("checkin_snoozed", locale, at=at))
+
+
+def thanks(*, name: str, week: str, created: bool, late: bool, streak: int, goals: Sequence[dict],
+           told_manager: bool, manager: str, locale: str) -> dict:
+    return markdown_message(render("checkin_thanks", locale, name=name, week=week, created=created, late=late,
+                                   streak=streak, goals=goals, told_manager=told_manager, manager=manager))
+
+
+def blocker_alert(*, name: str, week: str, confidence: int | None, blockers: str | None, help_needed: str | None,
+                  checkin_id: int, locale: str) -> dict:
+    """The DM telling a manager that a report is blocked or unsure, with a button to respond."""
+    text = render("blocker_alert", locale, name=name, week=week, confidence=confidence, blockers=blockers or "",
+                  help_needed=help_needed or "")
+    return {"text": text, "blocks": [*sections(text), {"type": "actions", "block_id": f"respond-{checkin_id}",
+            "elements": [{"type": "button", "action_id": RESPOND_ACTION, "style": "primary",
+                          "value": str(checkin_id), "text": _plain(label("respond", locale))}]}]}
+
+
+def reply_modal(*, checkin_id: int, name: str, locale: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": REPLY_VIEW,
+        "private_metadata": str(checkin_id),
+        "title": _plain(label("reply_modal_title", locale)),
+        "submit": _plain(label("send", locale)),
+        "close": _plain(label("cancel", locale)),
+        "blocks": [{"type": "input", "block_id": "reply", "label": _plain(label("reply_text", locale, name=name)),
+                    "element": {"type": "plain_text_input", "action_id": "reply", "multiline": True,
+                                "max_length": FORM_TEXT_MAX}}],
+    }
+
+
+def manager_reply(*, manager: str, text: str, locale: str) -> dict:
+    return markdown_message(render("manager_reply", locale, manager=manager, text=text))
+
+
+def history(entries: Sequence[dict], *, own: bool, name: str, locale: str) -> dict:
+    return markdown_message(render("checkin_history", locale, entries=entries, own=own, name=name))
+
+
+def away(*, until: str | None, locale: str) -> dict:
+    return markdown_message(render("checkin_away", locale, until=until or ""))
+
+
+def home_section(*, latest: Any | None, streak: int, this_week_done: bool, locale: str) -> list[dict]:
+    """The App Home's check-in lines and button."""
+    text = render("home_checkins", locale, latest=latest, streak=streak, this_week_done=this_week_done)
+    return [*sections(text), {"type": "actions", "block_id": "home-checkin", "elements": [
+        {"type": "button", "action_id": OPEN_CHECKIN_ACTION, "value": "",
+         "text": _plain(label("check_in_now", locale))}]}]

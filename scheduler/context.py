@@ -1,0 +1,51 @@
+"""What a job run is handed: sessions, the Slack client, the moment, and the schedule settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from storage.weeks import ActiveHours, WeeklySlot
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    reminder_slot: WeeklySlot = field(default_factory=lambda: WeeklySlot.parse("FRI 15:00"))
+    follow_up_slot: WeeklySlot = field(default_factory=lambda: WeeklySlot.parse("MON 08:30"))  # the next week
+    active_hours: ActiveHours = field(default_factory=ActiveHours)
+    default_timezone: str = "UTC"
+    default_locale: str = "en"
+
+
+@dataclass(frozen=True)
+class JobContext:
+    sessions: Callable[[], AbstractContextManager[Session]]
+    client: WebClient
+    now: datetime
+    config: JobConfig = field(default_factory=JobConfig)
+    forced: bool = False  # an operator's `jobs run`: ignore send times and quiet hours
+    worker: str = "local"  # who claims deliveries, for the delivery log
+
+
+@dataclass
+class JobReport:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        if outcome == "sent":
+            self.sent += 1
+        elif outcome in ("failed", "retry"):
+            self.failed += 1
+        else:
+            self.skipped += 1
+
+    def summary(self) -> str:
+        return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"

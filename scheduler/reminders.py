@@ -1,0 +1,122 @@
+"""checkin-reminders: remind whoever has not checked in, at their local send time, once a week.
+
+Each tick: resend what is due again (snoozes, retries), remind people whose local reminder time has
+passed this week, and send a last call on Monday morning to those whose last week is still open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from prompts import checkin_blocks
+from scheduler.context import JobContext, JobReport
+from scheduler.outbox import deliver
+from storage import checkins, deliveries, people
+from storage.models import Delivery, Person
+from storage.weeks import shift_week, week_key
+
+JOB = "checkin-reminders"
+FOLLOW_UP = "follow-up"
+SNOOZE = "snooze"
+
+
+def run(ctx: JobContext) -> JobReport:
+    """Send every reminder that is due now; safe to run any number of times."""
+    report = JobReport()
+    for delivery in _due_again(ctx):
+        report.count(_resend(ctx, delivery))
+    for person, week in _weekly_candidates(ctx):
+        report.count(_remind(ctx, person, week, follow_up=False))
+    for person, week in _follow_up_candidates(ctx):
+        report.count(_remind(ctx, person, week, follow_up=True))
+    return report
+
+
+def snooze_period(week: str) -> str:
+    return f"{week}:{SNOOZE}"
+
+
+def _due_again(ctx: JobContext) -> list[Delivery]:
+    """Snoozes and retries that are due, and claims left behind by a worker that died mid-send."""
+    with ctx.sessions() as session:
+        return [*deliveries.due(session, job=JOB, now=ctx.now), *deliveries.stale_claims(session, job=JOB, now=ctx.now)]
+
+
+def _zone(ctx: JobContext, person: Person):
+    return people.zone_of(person, default=ctx.config.default_timezone)
+
+
+def _weekly_candidates(ctx: JobContext) -> list[tuple[Person, str]]:
+    """People whose reminder time has come this week (in their zone), with no reminder yet."""
+    with ctx.sessions() as session:
+        candidates = checkins.reminder_candidates(session, now=ctx.now, default_zone=ctx.config.default_timezone)
+        taken = deliveries.taken_keys(session, job=JOB, periods={week for _, week in candidates})
+    due = []
+    for person, week in candidates:
+        if (person.id, week) in taken:
+            continue
+        zone = _zone(ctx, person)
+        if ctx.forced or (ctx.now >= ctx.config.reminder_slot.in_week(week, zone)
+                          and ctx.config.active_hours.allows(ctx.now, zone)):
+            due.append((person, week))
+    return due
+
+
+def _follow_up_candidates(ctx: JobContext) -> list[tuple[Person, str]]:
+    """People reminded last week who still have not checked in while last week is open: one last call."""
+    due = []
+    with ctx.sessions() as session:
+        reminded = deliveries.sent_people(session, job=JOB, periods=_last_weeks(ctx))
+        for person, week in reminded:
+            zone = _zone(ctx, person)
+            open_late = {c.week for c in checkins.open_weeks(session, person, now=ctx.now,
+                                                              default_zone=ctx.config.default_timezone) if c.late}
+            if week not in open_late or deliveries.exists(session, job=JOB, person_id=person.id,
+                                                          period=f"{week}:{FOLLOW_UP}"):
+                continue
+            this_week = shift_week(week, 1)
+            if ctx.forced or (ctx.now >= ctx.config.follow_up_slot.in_week(this_week, zone)
+                              and ctx.config.active_hours.allows(ctx.now, zone)):
+                due.append((person, week))
+    return due
+
+
+def _last_weeks(ctx: JobContext) -> set[str]:
+    # Zones run from UTC-12 to UTC+14, so "last week" anywhere on earth is one of these.
+    return {shift_week(week_key((ctx.now + timedelta(hours=offset)).date()), -1) for offset in (-12, 14)}
+
+
+def _remind(ctx: JobContext, person: Person, week: str, *, follow_up: bool) -> str:
+    period = f"{week}:{FOLLOW_UP}" if follow_up else week
+    return deliver(ctx, job=JOB, person=person, period=period,
+                   message=_reminder_message(ctx, person, week, follow_up=follow_up))
+
+
+def _reminder_message(ctx: JobContext, person: Person, week: str, *, follow_up: bool) -> Callable[[], dict]:
+    locale = people.pick_locale(person.locale, default=ctx.config.default_locale)
+    return lambda: checkin_blocks.reminder(name=person.name, week=week, follow_up=follow_up, locale=locale)
+
+
+def _resend(ctx: JobContext, delivery: Delivery) -> str:
+    """Send a snoozed, retried or orphaned reminder, unless it no longer makes sense."""
+    week, _, kind = delivery.period.partition(":")
+    with ctx.sessions() as session:
+        person = session.get(Person, delivery.person_id)
+    if person is None:
+        return "skipped"
+    zone = _zone(ctx, person)
+    if not ctx.forced and not ctx.config.active_hours.allows(ctx.now, zone):
+        return "held"
+    current = checkins.current_week(person, now=ctx.now, default_zone=ctx.config.default_timezone)
+    follow_up = kind == FOLLOW_UP or week != current
+
+    def still_wanted() -> bool:
+        with ctx.sessions() as session:
+            fresh = session.get(Person, person.id)
+            open_now = {c.week for c in checkins.open_weeks(session, fresh, now=ctx.now,
+                                                            default_zone=ctx.config.default_timezone)}
+            return fresh.active and week in open_now and checkins.existing(session, fresh, week) is None
+
+    return deliver(ctx, job=JOB, person=person, period=delivery.period, still_wanted=still_wanted,
+                   message=_reminder_message(ctx, person, week, follow_up=follow_up))
