@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     org_import.add_argument("file", type=Path)
     org_import.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     org.add_parser("sync", help="refresh names, e-mails, time zones and locales from Slack")
+    cadence = org.add_parser("cadence", help="set how often a team checks in")
+    cadence.add_argument("team")
+    cadence.add_argument("cadence", choices=["weekly", "fortnightly"])
 
     jobs = commands.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("list", help="the scheduled jobs and their next run")
@@ -120,6 +123,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> i
         return commands.org_import(deps, args.file, dry_run=args.dry_run, out=stdout)
     if args.command == "org" and args.org_command == "sync":
         return commands.org_sync(deps, out=stdout)
+    if args.command == "org" and args.org_command == "cadence":
+        return commands.org_cadence(deps, args.team, args.cadence, out=stdout)
     if args.command == "jobs" and args.jobs_command == "list":
         return commands.jobs_list(deps, out=stdout)
     if args.command == "jobs" and args.jobs_command == "run":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +17,7 @@ from bot.errors import CommandError
 from bot.server import build_asgi
 from bot.settings import Settings
 from scheduler import JOBS, JobContext, build_scheduler, find_job
-from storage import org
+from storage import deliveries, org
 from storage.db import require_migrated
 
 log = logging.getLogger(__name__)
@@ -106,10 +106,34 @@ def _directory_entries(page) -> list[org.DirectoryEntry]:
     ]
 
 
+def org_cadence(deps: Deps, team: str, cadence: str, *, out: TextIO) -> int:
+    try:
+        with deps.sessions() as session:
+            org.set_team_cadence(session, team, cadence, now=deps.clock.now())
+    except LookupError as exc:
+        raise CommandError(str(exc.args[0])) from exc
+    print(f"{team} checks in {cadence}", file=out)
+    return 0
+
+
 def jobs_list(deps: Deps, *, out: TextIO) -> int:
+    """Print each job, its next run, and what it delivered in the last 7 days."""
+    now = deps.clock.now()
+    config = job_config(deps.settings)
     for job in JOBS:
-        state = "ticks every minute" if job.available else f"arrives with {job.arrives_with}"
-        print(f"{job.name:<20} {state:<45} {job.description}", file=out)
+        print(f"{job.name}: {job.description}", file=out)
+        if not job.available:
+            print(f"  not available yet: arrives with {job.arrives_with}", file=out)
+            continue
+        next_run = job.next_run(deps.sessions, now, config) if job.next_run else None
+        print(f"  next run: {next_run:%Y-%m-%d %H:%M} UTC" if next_run else "  next run: nobody is due", file=out)
+        with deps.sessions() as session:
+            counts = deliveries.summary(session, job=job.name, since=now - timedelta(days=7))
+            failed = deliveries.failures(session, job=job.name, limit=5)
+        shown = ", ".join(f"{status} {n}" for status, n in counts.items() if n) or "nothing"
+        print(f"  last 7 days: {shown}", file=out)
+        for delivery in failed:
+            print(f"  failed: person {delivery.person_id}, {delivery.period}: {delivery.last_error}", file=out)
     return 0
 
 

@@ -8,17 +8,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import build_bolt_app
+from bot.app import build_bolt_app, slack_web_client
 from bot.clock import FixedClock, SystemClock
-from bot.deps import Deps
+from bot.deps import Deps, job_config
 from bot.emulator import SignedSlackClient, SlackEmulator
 from bot.executors import InlineExecutor
 from bot.server import BackgroundServer, build_asgi
 from bot.settings import Settings
 from bot.transcript import Transcript
+from scheduler import JobContext, find_job
 from storage import org
 from storage.db import upgrade
 
@@ -57,10 +59,28 @@ class DevWorld:
     def last_dm(self, user_id: str) -> dict:
         return [m for m in self.emulator.messages if m["channel"] == f"D{user_id}"][-1]
 
+    def run_job(self, name: str) -> None:
+        """Tick one scheduled job at the scripted moment, exactly as the scheduler would."""
+        job = find_job(name)
+        context = JobContext(sessions=self.deps.sessions, client=slack_web_client(self.deps), now=self.clock.now(),
+                             config=job_config(self.deps.settings), worker="dev")
+        report = job.run(context)
+        self.transcript.say("scheduler", f"{self.clock.now():%a %d %b %H:%M} UTC: {name} ticks: {report.summary()}")
+        self.transcript.collect()
+
+    def at(self, moment: datetime) -> None:
+        self.clock.set(moment)
+
     def open_home(self, user_id: str) -> None:
         self.slack.event(user_id, {"type": "app_home_opened", "tab": "home", "channel": f"D{user_id}"})
         self.transcript.say(user_id, "> opens the App Home")
         self.transcript.collect(actor=user_id, show_home=True)
+
+
+def monday_morning(now: datetime) -> datetime:
+    """The scripted week starts on this week's Monday, 08:00 UTC, whatever day the try-out runs."""
+    monday = now.date() - timedelta(days=now.weekday())
+    return datetime.combine(monday, time(8, 0), tzinfo=UTC)
 
 
 def demo_people() -> list[dict]:
@@ -84,7 +104,7 @@ def dev_world(workdir: Path) -> Iterator[DevWorld]:
             slack_signing_secret=secret,
             slack_api_url=emulator.api_url,
         )
-        clock = FixedClock(SystemClock().now())
+        clock = FixedClock(monday_morning(SystemClock().now()))
         deps = Deps.from_settings(settings, clock=clock, sleep=lambda _seconds: None)
         upgrade(deps.engine)
         with deps.sessions() as session:

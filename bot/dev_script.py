@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.dev import GUEST, DevWorld
+from prompts.checkin_blocks import OPEN_CHECKIN_ACTION, RESPOND_ACTION, SNOOZE_ACTION
 from prompts.goal_blocks import APPROVE_ACTION, MENU_ACTION
 from storage.models import Goal
 
@@ -91,4 +92,42 @@ def security_scene(world: DevWorld) -> None:
     world.transcript.say("operator", f"request signed with the wrong secret -> HTTP {forged.status}")
 
 
-SCENES = [help_scene, goals_scene, security_scene]
+
+
+def checkins_scene(world: DevWorld) -> None:
+    """Friday: reminders at 15:00 in each person's zone; check-ins, a snooze, a blocker and its reply."""
+    monday = world.clock.now() - timedelta(days=world.clock.now().weekday())
+    friday = monday.replace(hour=0, minute=0) + timedelta(days=4)
+    world.at(friday + timedelta(hours=7))  # 15:00 in Shanghai
+    world.run_job("checkin-reminders")
+    world.click(LI_LEI, "推迟 2 小时", f"{SNOOZE_ACTION}-2h", message=world.last_dm(LI_LEI))
+    world.at(friday + timedelta(hours=9, minutes=1))
+    world.run_job("checkin-reminders")
+    world.click(LI_LEI, "立即签到", OPEN_CHECKIN_ACTION, message=world.last_dm(LI_LEI))
+    renewal = _goal_titled(world, "将续约率提高到 95%")
+    world.submit(LI_LEI, "签到：信心 2，有阻碍", {
+        f"goal:{renewal.id}:value": "90", f"goal:{renewal.id}:status": "at_risk", "confidence": "2",
+        "highlights": "两个大客户已续约", "blockers": "法务审批合同需要两周", "help_needed": "请帮忙加快法务审批"})
+    world.click(WANG_FANG, "回复", RESPOND_ACTION, message=world.last_dm(WANG_FANG))
+    world.submit(WANG_FANG, "回复", {"reply": "我今天就联系法务负责人。"})
+
+    world.at(friday + timedelta(hours=15))  # 15:00 in London
+    world.run_job("checkin-reminders")
+    world.click(ALAN, "Check in now", OPEN_CHECKIN_ACTION, message=world.last_dm(ALAN))
+    pilots = _goal_titled(world, "Onboard 10 pilot customers")
+    world.submit(ALAN, "a check-in with a typo", {f"goal:{pilots.id}:value": "six", "confidence": "4"})
+    world.submit(ALAN, "it fixed", {f"goal:{pilots.id}:value": "6", "confidence": "4",
+                                    "highlights": "Pilot #6 live in production"})
+    world.command(KATHERINE, "/checkin", f"away until {(friday + timedelta(days=10)).date().isoformat()}")
+
+    world.at(friday + timedelta(hours=20))  # 15:00 in New York
+    world.run_job("checkin-reminders")
+    world.command(ADA, "/checkin", f"history <@{ALAN}|alan>")
+
+
+def _goal_titled(world: DevWorld, title: str) -> Goal:
+    with world.deps.sessions() as session:
+        return session.exec(select(Goal).where(Goal.title == title)).one()
+
+
+SCENES = [help_scene, goals_scene, checkins_scene, security_scene]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from scheduler import reminders
 from scheduler.context import JobContext, JobReport
@@ -14,6 +15,7 @@ class Job:
     name: str
     description: str
     run: Callable[[JobContext], JobReport] | None = None
+    next_run: Callable[..., datetime | None] | None = None  # (sessions, now, config) -> when someone is next due
     arrives_with: str | None = None  # the feature that builds it, while it is not built yet
 
     @property
@@ -22,7 +24,8 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
-    Job(reminders.JOB, "employees who have not checked in this week, at their local send time", run=reminders.run),
+    Job(reminders.JOB, "employees who have not checked in this week, at their local send time", run=reminders.run,
+        next_run=reminders.next_run),
     Job(
         "manager-nudges",
         "each manager: the week's check-ins of their reports as a 1:1 agenda",

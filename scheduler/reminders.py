@@ -7,14 +7,14 @@ passed this week, and send a last call on Monday morning to those whose last wee
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from prompts import checkin_blocks
-from scheduler.context import JobContext, JobReport
+from scheduler.context import JobConfig, JobContext, JobReport
 from scheduler.outbox import deliver
 from storage import checkins, deliveries, people
 from storage.models import Delivery, Person
-from storage.weeks import shift_week, week_key
+from storage.weeks import shift_week, week_key, week_of
 
 JOB = "checkin-reminders"
 FOLLOW_UP = "follow-up"
@@ -31,6 +31,19 @@ def run(ctx: JobContext) -> JobReport:
     for person, week in _follow_up_candidates(ctx):
         report.count(_remind(ctx, person, week, follow_up=True))
     return report
+
+
+def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
+    """Return the next moment a weekly reminder is due for someone, over everyone's time zones."""
+    with sessions() as session:
+        zones = {people.zone_of(person, default=config.default_timezone)
+                 for person, _ in checkins.reminder_candidates(session, now=now, default_zone=config.default_timezone)}
+    upcoming = []
+    for zone in zones:
+        week = week_of(now, zone)
+        slot = config.reminder_slot.in_week(week, zone)
+        upcoming.append(slot if slot > now else config.reminder_slot.in_week(shift_week(week, 1), zone))
+    return min(upcoming, default=None)
 
 
 def snooze_period(week: str) -> str:

@@ -523,6 +523,7 @@ def set_away(session: Session, person: Person, *, until: str | None, now: dateti
         raise CheckinValidationError({"until": invalid.code}) from None
     if away_until == person.away_until:
         return away_until  # a second click changes nothing
+    session.add(person)  # the caller may have loaded them in another session
     person.away_until = away_until
     person.updated_at = now
     audit.record(

@@ -636,3 +636,22 @@ def _usable(value: str | None, valid: Callable[[str], bool]) -> str | None:
     """Return the value stripped if it is non-empty and valid, else None."""
     value = (value or "").strip()
     return value if value and valid(value) else None
+
+
+CADENCES = {"weekly": 1, "fortnightly": 2}
+
+
+def set_team_cadence(session: Session, team_name: str, cadence: str, *, now: datetime) -> Team:
+    """Set how often a team checks in (weekly or fortnightly); raise LookupError for an unknown team."""
+    _require_aware(now)
+    if cadence not in CADENCES:
+        raise ValueError(f"cadence must be one of {', '.join(CADENCES)}")
+    team = session.exec(select(Team).where(Team.name == team_name)).first()
+    if team is None:
+        raise LookupError(f"no team named {team_name!r}")
+    if team.checkin_every_weeks != CADENCES[cadence]:
+        audit.record(session, action="team.cadence", entity="team", entity_id=team.id, actor_id=None, now=now,
+                     detail={"from": team.checkin_every_weeks, "to": CADENCES[cadence]})
+        team.checkin_every_weeks = CADENCES[cadence]
+        session.add(team)
+    return team

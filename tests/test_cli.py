@@ -128,3 +128,27 @@ def test_org_sync_fills_zones_and_locales_from_every_page_of_users_list(database
     session.expire_all()
     assert {(p.timezone, p.locale) for p in people(session)} == {("Asia/Shanghai", "zh-CN")}
 
+
+
+def test_jobs_run_twice_in_a_period_sends_nothing_twice(database_url, sessions, clock, emulator):
+    from tests.builders import load_org
+
+    load_org(sessions, now=clock.now(), emulator=emulator)
+    env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": emulator.api_url}
+    first = run("jobs", "run", "checkin-reminders", "--at", "2026-11-25T12:00:00+00:00", env=env)
+    second = run("jobs", "run", "checkin-reminders", "--at", "2026-11-25T12:30:00+00:00", env=env)
+    assert first[0] == 0 and "sent 5" in first[1]
+    assert second[0] == 0 and "sent 0" in second[1]
+    assert len(emulator.calls_to("chat.postMessage")) == 5
+    status, out, _ = run("jobs", "list", env=env)
+    assert "checkin-reminders" in out and "sent 5" in out and "next run:" in out
+
+
+def test_org_cadence_sets_a_team_to_fortnightly(database_url, sessions, clock):
+    from tests.builders import load_org
+
+    load_org(sessions, now=clock.now())
+    env = {"DATABASE_URL": database_url}
+    assert run("org", "cadence", "Platform", "fortnightly", env=env)[:2] == (0, "Platform checks in fortnightly\n")
+    status, _, err = run("org", "cadence", "Nope", "weekly", env=env)
+    assert status == 1 and "no team named 'Nope'" in err

@@ -196,3 +196,13 @@ def test_a_snoozed_reminder_comes_back_two_hours_later(org, run_at, emulator, sl
     run_at(friday_3pm_shanghai + timedelta(hours=2, minutes=5))
     assert reminded(emulator).count(SHANGHAI_PERSON) == 2
     assert button(dms_to(emulator, SHANGHAI_PERSON)[-1], "checkin_open")["value"] == "2026-W48"
+
+
+def test_someone_who_said_they_are_away_is_not_reminded(org, run_at, emulator, slack):
+    away = slack.slash_command(NEW_YORK_PERSON, "/checkin", "away until 2026-12-01").json()["text"]
+    assert "until 1 Dec 2026" in away
+    run_at(utc(2026, 11, 28, 1, 0), forced=True)
+    assert NEW_YORK_PERSON not in reminded(emulator)
+    slack.slash_command(NEW_YORK_PERSON, "/checkin", "back")
+    run_at(utc(2026, 11, 28, 1, 5), forced=True)
+    assert NEW_YORK_PERSON in reminded(emulator)
