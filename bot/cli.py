@@ -87,7 +87,9 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run one command; return the exit status."""
-    stdout = stdout or sys.stdout
+    if stdout is None:
+        sys.stdout.reconfigure(encoding="utf-8")  # exports carry Chinese text whatever the terminal's locale
+        stdout = sys.stdout
     stderr = stderr or sys.stderr
     args = build_parser().parse_args(argv)
     try:
@@ -129,6 +131,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> i
         return commands.jobs_list(deps, out=stdout)
     if args.command == "jobs" and args.jobs_command == "run":
         return commands.jobs_run(deps, args.name, at=args.at, out=stdout)
+    if args.command == "export":
+        return commands.export(deps, args.what, fmt=args.format, since=args.since, team=args.team, out=stdout)
+    if args.command == "people" and args.people_command == "erase":
+        return commands.erase(deps, args.slack_id, out=stdout)
     raise CommandError(f"`{args.command}` is not available yet in this version")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -17,7 +17,7 @@ from bot.errors import CommandError
 from bot.server import build_asgi
 from bot.settings import Settings
 from scheduler import JOBS, JobContext, build_scheduler, find_job
-from storage import deliveries, org
+from storage import deliveries, exports, org, privacy
 from storage.db import require_migrated
 
 log = logging.getLogger(__name__)
@@ -147,4 +147,32 @@ def jobs_run(deps: Deps, name: str, *, at: datetime | None, out: TextIO) -> int:
                          config=job_config(deps.settings), forced=True, worker=f"cli:{os.getpid()}")
     report = job.run(context)
     print(f"{name}: {report.summary()}", file=out)
+    return 0
+
+
+def export(deps: Deps, kind: str, *, fmt: str, since: str | None, team: str | None, out: TextIO) -> int:
+    """Stream an HR export to `out`, UTF-8 with a header row."""
+    try:
+        since_date = date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise CommandError(f"--since {since!r} is not a date like 2026-01-31") from exc
+    write = exports.write_csv if fmt == "csv" else exports.write_json
+    try:
+        with deps.sessions() as session:
+            write(exports.rows(session, kind, since=since_date, team=team), out, kind=kind)
+    except LookupError as exc:
+        raise CommandError(str(exc.args[0])) from exc
+    out.flush()
+    return 0
+
+
+def erase(deps: Deps, slack_id: str, *, out: TextIO) -> int:
+    """Remove a person's personal text and pseudonymise their records."""
+    try:
+        with deps.sessions() as session:
+            report = privacy.erase(session, slack_id, now=deps.clock.now())
+    except LookupError as exc:
+        raise CommandError(f"nobody with Slack id {slack_id!r}") from exc
+    touched = ", ".join(f"{table} {count}" for table, count in sorted(report.counts.items()) if count) or "nothing"
+    print(f"erased {slack_id}: now {report.pseudonym}; rows changed: {touched}", file=out)
     return 0

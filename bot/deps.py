@@ -41,6 +41,9 @@ def job_config(settings: Settings) -> JobConfig:
     """The schedule settings the jobs need, from the operator's settings."""
     return JobConfig(
         reminder_slot=WeeklySlot.parse(settings.reminder_time),
+        nudge_slot=WeeklySlot.parse(settings.nudge_time),
+        digest_slot=WeeklySlot.parse(settings.digest_time),
         default_timezone=settings.default_timezone,
         default_locale=settings.default_locale,
+        hr_channel=settings.hr_channel,
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlmodel import select
 
 from bot.dev import GUEST, DevWorld
 from prompts.checkin_blocks import OPEN_CHECKIN_ACTION, RESPOND_ACTION, SNOOZE_ACTION
+from prompts.coaching_blocks import ONE_ON_ONE_ACTION, REFLECT_ACTION, REVIEW_ACTION
+from prompts.digest_blocks import EXPORT_ACTION
 from prompts.goal_blocks import APPROVE_ACTION, MENU_ACTION
-from storage.models import Goal
+from storage.models import Goal, Person
+from storage.weeks import shift_week, week_of
 
 GRACE, ADA, WANG_FANG = "U0HR000001", "U0MG000001", "U0MG000002"
 ALAN, KATHERINE, LINUS, LI_LEI = "U0EM000001", "U0EM000002", "U0EM000003", "U0EM000004"
@@ -130,4 +133,50 @@ def _goal_titled(world: DevWorld, title: str) -> Goal:
         return session.exec(select(Goal).where(Goal.title == title)).one()
 
 
-SCENES = [help_scene, goals_scene, checkins_scene, security_scene]
+
+
+def coaching_scene(world: DevWorld) -> None:
+    """Next Monday: each manager's 1:1 agenda at 09:00 their time; a review, feedback, a reflection."""
+    next_monday = _next_monday(world)
+    world.at(next_monday + timedelta(hours=1))  # 09:00 in Shanghai
+    world.run_job("manager-nudges")
+    li_lei = _person(world, LI_LEI)
+    world.click(WANG_FANG, "反馈（李雷）", REVIEW_ACTION, value=f"{li_lei.id}|{_last_week(world)}",
+                message=world.last_dm(WANG_FANG))
+    world.submit(WANG_FANG, "反馈", {
+        "acknowledged": ["yes"], "went_well": "主动把法务风险讲清楚了", "to_improve": "阻碍超过三天就请直接找我",
+        "assessment": "needs_attention", "private_notes": "注意工作量，考虑分担一部分续约工作",
+        "action:1:text": "和法务约一次评审会", "action:1:owner": "manager",
+        "action:1:due_date": (next_monday + timedelta(days=2)).date().isoformat()})
+    world.click(LI_LEI, "反思", REFLECT_ACTION, message=world.last_dm(LI_LEI))
+    world.submit(LI_LEI, "反思", {"will_do_differently": "阻碍超过三天就上报", "support_needed": "每周和法务同步一次"})
+
+    world.at(next_monday + timedelta(hours=9))  # 09:00 in London
+    world.run_job("manager-nudges")
+    alan = _person(world, ALAN)
+    world.click(ADA, "1:1 held (Alan)", ONE_ON_ONE_ACTION, value=str(alan.id), message=world.last_dm(ADA))
+
+
+def digest_scene(world: DevWorld) -> None:
+    """Next Monday 10:00 in New York: HR's digest with a chart, and an export from Slack."""
+    world.at(_next_monday(world) + timedelta(hours=15))
+    world.run_job("hr-digest")
+    world.click(GRACE, "Export check-ins (CSV)", f"{EXPORT_ACTION}-checkins", value="checkins",
+                message=world.last_dm(GRACE))
+
+
+def _next_monday(world: DevWorld):
+    now = world.clock.now()
+    return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0) + timedelta(days=7 if now.weekday() else 0)
+
+
+def _last_week(world: DevWorld) -> str:
+    return shift_week(week_of(world.clock.now(), UTC), -1)
+
+
+def _person(world: DevWorld, slack_id: str) -> Person:
+    with world.deps.sessions() as session:
+        return session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+
+
+SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, security_scene]

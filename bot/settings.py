@@ -31,6 +31,8 @@ class Settings:
     default_timezone: str = "UTC"
     default_locale: str = "en"
     reminder_time: str = "FRI 15:00"
+    nudge_time: str = "MON 09:00"
+    digest_time: str = "MON 10:00"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
@@ -55,6 +57,8 @@ class Settings:
             default_timezone=get("CHECKIN_DEFAULT_TIMEZONE") or "UTC",
             default_locale=get("CHECKIN_DEFAULT_LOCALE") or "en",
             reminder_time=get("CHECKIN_REMINDER_TIME") or cls.reminder_time,
+            nudge_time=get("CHECKIN_NUDGE_TIME") or cls.nudge_time,
+            digest_time=get("CHECKIN_DIGEST_TIME") or cls.digest_time,
         )
         settings.validate()
         return settings
@@ -67,10 +71,12 @@ class Settings:
             raise SettingsError(
                 f"CHECKIN_DEFAULT_TIMEZONE: {self.default_timezone!r} is not an IANA time zone"
             ) from exc
-        try:
-            WeeklySlot.parse(self.reminder_time)
-        except ValueError as exc:
-            raise SettingsError(f"CHECKIN_REMINDER_TIME: {exc}") from exc
+        for variable, value in (("CHECKIN_REMINDER_TIME", self.reminder_time),
+                                ("CHECKIN_NUDGE_TIME", self.nudge_time), ("CHECKIN_DIGEST_TIME", self.digest_time)):
+            try:
+                WeeklySlot.parse(value)
+            except ValueError as exc:
+                raise SettingsError(f"{variable}: {exc}") from exc
         if self.default_locale not in SUPPORTED_LOCALES:
             raise SettingsError(
                 f"CHECKIN_DEFAULT_LOCALE: {self.default_locale!r} is not one of {', '.join(SUPPORTED_LOCALES)}"

@@ -109,6 +109,8 @@ class Transcript:
                 self._view(actor, "modal", params["view"])
             elif call.method == "views.publish" and show_home and params["user_id"] == actor:
                 self._view(params["user_id"], "App Home", params["view"])
+            elif call.method == "files.completeUploadExternal":
+                self._file(params)
             elif call.method == "response_url" and actor:
                 self._reply(actor, "only visible to you", params)
 
@@ -122,6 +124,15 @@ class Transcript:
         self.say(user_id, f"  bot ({where}):")
         lines = blocks_to_lines(message["blocks"]) if message.get("blocks") else message.get("text", "").splitlines()
         self.lines[user_id].extend(INDENT + line for line in lines)
+
+    def _file(self, params: dict) -> None:
+        channel = params.get("channel_id", "")
+        for entry in params.get("files", []):
+            upload = self._emulator.uploaded_files.get(entry["id"])
+            size = f"{len(upload.content) / 1024:.0f} KB" if upload else "?"
+            self.say(self._dm_user(channel) or channel, f"  bot (file in the DM): {entry.get('title')} ({size})")
+            if params.get("initial_comment"):
+                self.lines[self._dm_user(channel) or channel].append(INDENT + params["initial_comment"])
 
     def _view(self, user_id: str, where: str, view: dict) -> None:
         title = view.get("title", {}).get("text", "")

@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import checkins, errors, goal_changes, goal_decisions, goals, home
+from handlers import checkins, coaching, errors, goal_changes, goal_decisions, goals, home, hr
 
-MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins)
+MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr)
 
 
 def register_all(app: App) -> None:

@@ -15,6 +15,8 @@ def view_values(view: dict) -> dict[str, str | None]:
 
 
 def _value(state: dict) -> str | None:
+    if "selected_options" in state:  # checkboxes and multi-selects: the chosen values, comma-separated
+        return ",".join(option["value"] for option in state["selected_options"]) or None
     if state.get("selected_option"):
         return state["selected_option"].get("value")
     for key in ("value", "selected_date", "selected_time", "selected_user", "selected_conversation"):

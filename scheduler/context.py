@@ -17,9 +17,12 @@ from storage.weeks import ActiveHours, WeeklySlot
 class JobConfig:
     reminder_slot: WeeklySlot = field(default_factory=lambda: WeeklySlot.parse("FRI 15:00"))
     follow_up_slot: WeeklySlot = field(default_factory=lambda: WeeklySlot.parse("MON 08:30"))  # the next week
+    nudge_slot: WeeklySlot = field(default_factory=lambda: WeeklySlot.parse("MON 09:00"))
+    digest_slot: WeeklySlot = field(default_factory=lambda: WeeklySlot.parse("MON 10:00"))
     active_hours: ActiveHours = field(default_factory=ActiveHours)
     default_timezone: str = "UTC"
     default_locale: str = "en"
+    hr_channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Send one scheduled message exactly once: claim its delivery key, post, record the outcome."""
+"""Send one scheduled message (or file) exactly once: claim its delivery key, send, record the outcome."""
 
 from __future__ import annotations
 
@@ -20,61 +20,81 @@ RECENT_MESSAGES = 50
 PERMANENT_ERRORS = {"user_not_found", "channel_not_found", "account_inactive", "user_disabled", "not_in_channel",
                     "is_archived", "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot"}
 
+Sent = tuple[str, str]  # (channel, message ts or file id)
+
 
 def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: Callable[[], dict],
-            still_wanted: Callable[[], bool] = lambda: True) -> str:
-    """Post `message()` to the person once per (job, period); return sent, busy, skipped, retry or failed.
+            still_wanted: Callable[[], bool] = lambda: True, channel: str | None = None) -> str:
+    """Post `message()` once per (job, person, period); return sent, busy, skipped, retry or failed.
 
-    The claim is committed before Slack is called, so a second worker or replica sees it and backs off.
-    `still_wanted` is asked after claiming (the person may have checked in since it was scheduled).
-    A claim recovered from a worker that died mid-send first looks for the message in the DM's history.
+    The message goes to the person's DM, or to `channel` (a channel post recorded against the person).
+    A claim recovered from a worker that died mid-send first looks for the message in the history.
     """
+    key = f"{job}:{person.id}:{period}"
+    target = channel or person.slack_id
+
+    def send() -> Sent:
+        response = ctx.client.chat_postMessage(
+            channel=target, metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}}, **message())
+        return response["channel"], response["ts"]
+
+    def recover() -> Sent | None:
+        return _already_posted(ctx, target, key)
+
+    return send_once(ctx, job=job, person=person, period=period, send=send, recover=recover,
+                     still_wanted=lambda: bool(target) and still_wanted())
+
+
+def deliver_file(ctx: JobContext, *, job: str, person: Person, period: str, content: Callable[[], bytes],
+                 filename: str, title: str, channel: str | None = None) -> str:
+    """Upload a file into the person's DM (or `channel`) once per (job, person, period)."""
+
+    def send() -> Sent:
+        target = channel or ctx.client.conversations_open(users=person.slack_id)["channel"]["id"]
+        response = ctx.client.files_upload_v2(channel=target, content=content(), filename=filename, title=title)
+        return target, response["file"]["id"]
+
+    # No history lookup for files: a worker dying between the upload and the record re-uploads once.
+    return send_once(ctx, job=job, person=person, period=period, send=send, recover=lambda: None,
+                     still_wanted=lambda: bool(channel or person.slack_id))
+
+
+def send_once(ctx: JobContext, *, job: str, person: Person, period: str, send: Callable[[], Sent],
+              recover: Callable[[], Sent | None], still_wanted: Callable[[], bool]) -> str:
+    """Claim the delivery key, then send; the claim is committed first so other replicas back off."""
     with ctx.sessions() as session:
         claim = deliveries.claim(session, job=job, person_id=person.id, period=period, now=ctx.now, worker=ctx.worker)
     if claim is None:
         return "busy"
     delivery_id = claim.delivery.id
-    if not person.slack_id or not still_wanted():
+    if not still_wanted():
         with ctx.sessions() as session:
             deliveries.mark_skipped(session, delivery_id, now=ctx.now, reason="no longer needed")
         return "skipped"
-    key = f"{job}:{person.id}:{period}"
     try:
-        if claim.recovered:
-            found = _already_posted(ctx, person.slack_id, key)
-            if found:
-                return _record_sent(ctx, delivery_id, *found)
-        response = ctx.client.chat_postMessage(
-            channel=person.slack_id,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
-            **message(),
-        )
+        sent = (recover() if claim.recovered else None) or send()
     except SlackApiError as exc:
         error = str(exc.response.get("error") or f"http {exc.response.status_code}")
         return _record_failure(ctx, delivery_id, error, permanent=error in PERMANENT_ERRORS)
     except (URLError, OSError) as exc:
         return _record_failure(ctx, delivery_id, f"network: {type(exc).__name__}", permanent=False)
-    return _record_sent(ctx, delivery_id, response["channel"], response["ts"])
+    with ctx.sessions() as session:
+        deliveries.mark_sent(session, delivery_id, now=ctx.now, channel=sent[0], message_ref=sent[1])
+    return "sent"
 
 
-def _already_posted(ctx: JobContext, slack_id: str, key: str) -> tuple[str, str] | None:
+def _already_posted(ctx: JobContext, target: str, key: str) -> Sent | None:
     """Find a message we posted with this delivery key (lease recovery), as (channel, ts).
 
-    The bot's latest messages in the DM are enough: the lost claim is minutes old, and searching by count
-    instead of by time does not depend on our clock agreeing with Slack's.
+    The bot's latest messages in the conversation are enough: the lost claim is minutes old, and
+    searching by count instead of by time does not depend on our clock agreeing with Slack's.
     """
-    channel = ctx.client.conversations_open(users=slack_id)["channel"]["id"]
+    channel = ctx.client.conversations_open(users=target)["channel"]["id"] if target.startswith("U") else target
     history = ctx.client.conversations_history(channel=channel, include_all_metadata=True, limit=RECENT_MESSAGES)
     for message in history.get("messages", []):
         if (message.get("metadata") or {}).get("event_payload", {}).get("key") == key:
             return channel, message["ts"]
     return None
-
-
-def _record_sent(ctx: JobContext, delivery_id: int, channel: str, ts: str) -> str:
-    with ctx.sessions() as session:
-        deliveries.mark_sent(session, delivery_id, now=ctx.now, channel=channel, message_ref=ts)
-    return "sent"
 
 
 def _record_failure(ctx: JobContext, delivery_id: int, error: str, *, permanent: bool) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler import reminders
+from scheduler import digest, nudges, reminders
 from scheduler.context import JobContext, JobReport
 
 
@@ -26,12 +26,10 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job(reminders.JOB, "employees who have not checked in this week, at their local send time", run=reminders.run,
         next_run=reminders.next_run),
-    Job(
-        "manager-nudges",
-        "each manager: the week's check-ins of their reports as a 1:1 agenda",
-        arrives_with="the manager nudges feature",
-    ),
-    Job("hr-digest", "HR: participation and risks by team", arrives_with="the HR digest feature"),
+    Job(nudges.JOB, "each manager: last week's check-ins of their reports as a 1:1 agenda", run=nudges.run,
+        next_run=nudges.next_run),
+    Job(digest.JOB, "HR: last week's participation and risks by team, with a chart", run=digest.run,
+        next_run=digest.next_run),
     Job(
         "review-reminders",
         "people with a self, peer or manager review due soon in an open cycle",

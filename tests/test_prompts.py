@@ -1,5 +1,8 @@
 """Every template and label renders in every locale, with the same names in each."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from prompts import LOCALES, render, template_names
@@ -61,3 +64,15 @@ def test_a_single_overlong_line_is_cut_not_lost():
 def test_every_message_carries_a_text_fallback():
     message = markdown_message("*hi*")
     assert message["text"] == "*hi*" and message["blocks"]
+
+
+WARNINGS = {"no_number", "not_aligned"}  # the SMART coach's hints, worded in goal_confirm
+
+
+@pytest.mark.parametrize("module", ["goals", "checkins", "coaching"])
+def test_every_error_code_storage_can_return_has_words_in_every_locale(module):
+    source = (Path(__file__).parents[1] / "storage" / f"{module}.py").read_text()
+    codes = set(re.findall(r'^[A-Z_]+ = "([a-z_]+)"\s*$', source, re.MULTILINE)) - WARNINGS
+    for locale in LOCALES:
+        missing = {code for code in codes if f"error_{code}" not in label_names(locale)}
+        assert not missing, f"{locale} has no words for {sorted(missing)}"

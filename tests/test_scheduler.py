@@ -12,4 +12,5 @@ def test_the_scheduler_has_one_tick_with_a_stable_id():
 
 
 def test_the_contract_job_names_are_registered():
-    assert [job.name for job in JOBS] == ["checkin-reminders", "manager-nudges", "hr-digest", "review-reminders"]
+    assert [job.name for job in JOBS] == ["checkin-reminders", "manager-nudges", "hr-digest",
+                                         "review-reminders"]

@@ -1,0 +1,74 @@
+"""Time the export of every check-in to /dev/null in a child process, and measure the child's peak memory.
+
+    python -m benchmarks.export_bench --db sqlite|postgresql [--url URL] [--reuse] [--format csv|json]
+                                      [--module storage.exports]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import resource
+import subprocess
+import sys
+import time
+
+from benchmarks.common import add_database_arguments, prepare
+from storage.db import make_engine, session_factory
+
+KIND = "checkins"
+TARGET_ROWS_PER_SECOND = 100_000
+TARGET_PEAK_MB = 300
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the export in a child (measuring it alone, not this process's generator) and judge the figures."""
+    args = _parser().parse_args(argv)
+    if args.child:
+        return _child(args)
+    url = prepare(args)
+    command = [sys.executable, "-m", "benchmarks.export_bench", "--child", "--db", args.db, "--url", url,
+               "--format", args.format, "--module", args.module]
+    finished = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # stderr shows any failure
+    result = json.loads(finished.stdout.splitlines()[-1])
+    # ru_maxrss of RUSAGE_CHILDREN is the largest waited-for child's peak, in KiB on Linux: the export's child.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rate = result["rows"] / result["seconds"]
+    speed = "PASS" if rate > TARGET_ROWS_PER_SECOND else "FAIL"
+    memory = "PASS" if peak_mb < TARGET_PEAK_MB else "FAIL"
+    print(f"export {KIND} as {args.format} on {args.db} ({args.module}): {result['rows']:,} rows in "
+          f"{result['seconds']:.1f} s")
+    print(f"  {rate:,.0f} rows/s -> {speed} (target > {TARGET_ROWS_PER_SECOND:,} rows/s)")
+    print(f"  child peak RSS {peak_mb:.0f} MB -> {memory} (target < {TARGET_PEAK_MB} MB)")
+    return 0 if speed == memory == "PASS" else 1
+
+
+def _child(args: argparse.Namespace) -> int:
+    """Export every check-in to /dev/null and print the rows written and the seconds taken, as JSON."""
+    exports = importlib.import_module(args.module)
+    write = exports.write_csv if args.format == "csv" else exports.write_json
+    engine = make_engine(args.url)
+    try:
+        with session_factory(engine)() as session, open("/dev/null", "w", encoding="utf-8") as out:
+            started = time.perf_counter()
+            written = write(exports.rows(session, KIND), out, kind=KIND)
+            seconds = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    print(json.dumps({"rows": written, "seconds": seconds}))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.export_bench", description=__doc__.splitlines()[0])
+    add_database_arguments(parser)
+    parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    parser.add_argument("--module", default="storage.exports",
+                        help="the module with rows(), write_csv() and write_json(); a stand-in tests the harness")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""manager-nudges: every manager's Monday 1:1 agenda for last week, once per manager per week."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prompts import coaching_blocks
+from scheduler.context import JobConfig, JobContext, JobReport
+from scheduler.outbox import deliver
+from storage import coaching, deliveries, people
+from storage.models import Delivery, Person
+from storage.weeks import shift_week, week_of
+
+JOB = coaching.MANAGER_NUDGES_JOB
+
+
+def run(ctx: JobContext) -> JobReport:
+    """Send every agenda that is due now; safe to run any number of times, on any number of replicas."""
+    report = JobReport()
+    for delivery in _due_again(ctx):
+        report.count(_send(ctx, delivery.person_id, delivery.period))
+    for manager, week in _due_now(ctx):
+        report.count(_send(ctx, manager.id, week))
+    return report
+
+
+def _due_again(ctx: JobContext) -> list[Delivery]:
+    with ctx.sessions() as session:
+        return [*deliveries.due(session, job=JOB, now=ctx.now), *deliveries.stale_claims(session, job=JOB, now=ctx.now)]
+
+
+def _due_now(ctx: JobContext) -> list[tuple[Person, str]]:
+    """Managers whose local Monday send time has come for the week they review, with no agenda yet."""
+    with ctx.sessions() as session:
+        managers = coaching.managers_due(session, now=ctx.now, default_zone=ctx.config.default_timezone)
+        taken = deliveries.taken_keys(session, job=JOB, periods={week for _, week in managers})
+    due = []
+    for manager, week in managers:
+        if (manager.id, week) in taken:
+            continue
+        zone = people.zone_of(manager, default=ctx.config.default_timezone)
+        send_at = ctx.config.nudge_slot.in_week(shift_week(week, 1), zone)
+        if ctx.forced or (ctx.now >= send_at and ctx.config.active_hours.allows(ctx.now, zone)):
+            due.append((manager, week))
+    return due
+
+
+def _send(ctx: JobContext, manager_id: int, week: str) -> str:
+    with ctx.sessions() as session:
+        manager = session.get(Person, manager_id)
+    if manager is None:
+        return "skipped"
+    zone = people.zone_of(manager, default=ctx.config.default_timezone)
+    if not ctx.forced and not ctx.config.active_hours.allows(ctx.now, zone):
+        return "held"
+
+    def message() -> dict:
+        with ctx.sessions() as session:
+            agenda = coaching.agenda(session, manager, week=week, now=ctx.now)
+        return coaching_blocks.nudge(agenda, locale=people.pick_locale(manager.locale,
+                                                                       default=ctx.config.default_locale))
+
+    def still_wanted() -> bool:
+        # An agenda for a week that is over (the bot was down all week) is stale: never send it.
+        return manager.active and shift_week(week, 1) == week_of(ctx.now, zone)
+
+    return deliver(ctx, job=JOB, person=manager, period=week, message=message, still_wanted=still_wanted)
+
+
+def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
+    """Return the next moment some manager's agenda is due."""
+    with sessions() as session:
+        zones = {people.zone_of(manager, default=config.default_timezone)
+                 for manager, _ in coaching.managers_due(session, now=now, default_zone=config.default_timezone)}
+    upcoming = []
+    for zone in zones:
+        this_week = week_of(now, zone)
+        slot = config.nudge_slot.in_week(this_week, zone)
+        upcoming.append(slot if slot > now else config.nudge_slot.in_week(shift_week(this_week, 1), zone))
+    return min(upcoming, default=None)
