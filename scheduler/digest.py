@@ -10,7 +10,7 @@ from scheduler.context import JobConfig, JobContext, JobReport
 from scheduler.outbox import deliver, deliver_file
 from storage import analytics, people
 from storage.models import Person
-from storage.weeks import shift_week, week_of
+from storage.weeks import next_slot, shift_week, week_of
 
 JOB = "hr-digest"
 CHANNEL = "channel"
@@ -65,10 +65,4 @@ def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
     """Return the next moment an HR person's digest is due."""
     with sessions() as session:
         zones = {people.zone_of(person, default=config.default_timezone) for person in people.hr_contacts(session)}
-    upcoming = []
-    for zone in zones:
-        this_week = week_of(now, zone)
-        slot = config.digest_slot.in_week(this_week, zone)
-        upcoming.append(slot if slot > now else config.digest_slot.in_week(shift_week(this_week, 1), zone))
-    return min(upcoming, default=None)
-
+    return next_slot(config.digest_slot, zones, now)

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from prompts import coaching_blocks
 from scheduler.context import JobConfig, JobContext, JobReport
-from scheduler.outbox import deliver
+from scheduler.outbox import deliver, waiting_again
 from storage import coaching, deliveries, people
-from storage.models import Delivery, Person
-from storage.weeks import shift_week, week_of
+from storage.models import Person
+from storage.weeks import next_slot, shift_week, week_of
 
 JOB = coaching.MANAGER_NUDGES_JOB
 
@@ -17,16 +17,11 @@ JOB = coaching.MANAGER_NUDGES_JOB
 def run(ctx: JobContext) -> JobReport:
     """Send every agenda that is due now; safe to run any number of times, on any number of replicas."""
     report = JobReport()
-    for delivery in _due_again(ctx):
+    for delivery in waiting_again(ctx, JOB):
         report.count(_send(ctx, delivery.person_id, delivery.period))
     for manager, week in _due_now(ctx):
         report.count(_send(ctx, manager.id, week))
     return report
-
-
-def _due_again(ctx: JobContext) -> list[Delivery]:
-    with ctx.sessions() as session:
-        return [*deliveries.due(session, job=JOB, now=ctx.now), *deliveries.stale_claims(session, job=JOB, now=ctx.now)]
 
 
 def _due_now(ctx: JobContext) -> list[tuple[Person, str]]:
@@ -72,9 +67,4 @@ def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
     with sessions() as session:
         zones = {people.zone_of(manager, default=config.default_timezone)
                  for manager, _ in coaching.managers_due(session, now=now, default_zone=config.default_timezone)}
-    upcoming = []
-    for zone in zones:
-        this_week = week_of(now, zone)
-        slot = config.nudge_slot.in_week(this_week, zone)
-        upcoming.append(slot if slot > now else config.nudge_slot.in_week(shift_week(this_week, 1), zone))
-    return min(upcoming, default=None)
+    return next_slot(config.nudge_slot, zones, now)

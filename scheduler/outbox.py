@@ -102,3 +102,9 @@ def _record_failure(ctx: JobContext, delivery_id: int, error: str, *, permanent:
         delivery = deliveries.mark_failed(session, delivery_id, now=ctx.now, error=error, permanent=permanent)
     log.warning("delivery %s failed (%s): %s", delivery_id, delivery.status, error)
     return "failed" if delivery.status == "failed" else "retry"
+
+
+def waiting_again(ctx: JobContext, job: str) -> list[deliveries.Delivery]:
+    """A job's snoozes and retries that are due, and claims left by a worker that died mid-send."""
+    with ctx.sessions() as session:
+        return [*deliveries.due(session, job=job, now=ctx.now), *deliveries.stale_claims(session, job=job, now=ctx.now)]

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from prompts import checkin_blocks
 from scheduler.context import JobConfig, JobContext, JobReport
-from scheduler.outbox import deliver
+from scheduler.outbox import deliver, waiting_again
 from storage import checkins, deliveries, people
 from storage.models import Delivery, Person
-from storage.weeks import shift_week, week_key, week_of
+from storage.weeks import next_slot, shift_week, week_key
 
 JOB = "checkin-reminders"
 FOLLOW_UP = "follow-up"
@@ -24,7 +24,7 @@ SNOOZE = "snooze"
 def run(ctx: JobContext) -> JobReport:
     """Send every reminder that is due now; safe to run any number of times."""
     report = JobReport()
-    for delivery in _due_again(ctx):
+    for delivery in waiting_again(ctx, JOB):
         report.count(_resend(ctx, delivery))
     for person, week in _weekly_candidates(ctx):
         report.count(_remind(ctx, person, week, follow_up=False))
@@ -38,22 +38,11 @@ def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
     with sessions() as session:
         zones = {people.zone_of(person, default=config.default_timezone)
                  for person, _ in checkins.reminder_candidates(session, now=now, default_zone=config.default_timezone)}
-    upcoming = []
-    for zone in zones:
-        week = week_of(now, zone)
-        slot = config.reminder_slot.in_week(week, zone)
-        upcoming.append(slot if slot > now else config.reminder_slot.in_week(shift_week(week, 1), zone))
-    return min(upcoming, default=None)
+    return next_slot(config.reminder_slot, zones, now)
 
 
 def snooze_period(week: str) -> str:
     return f"{week}:{SNOOZE}"
-
-
-def _due_again(ctx: JobContext) -> list[Delivery]:
-    """Snoozes and retries that are due, and claims left behind by a worker that died mid-send."""
-    with ctx.sessions() as session:
-        return [*deliveries.due(session, job=JOB, now=ctx.now), *deliveries.stale_claims(session, job=JOB, now=ctx.now)]
 
 
 def _zone(ctx: JobContext, person: Person):

@@ -26,6 +26,7 @@ from storage.models import (
     Person,
     Team,
 )
+from storage.parsing import iso_date
 from storage.people import local_today, zone_of
 from storage.permissions import PermissionDenied, require_view_person
 from storage.weeks import shift_week, week_monday, week_of
@@ -52,7 +53,6 @@ AWAY_TOO_FAR = "away_too_far"
 
 _TEXT_FIELDS = ("highlights", "blockers", "help_needed")
 _CONFIDENCE = re.compile(r"[1-5]")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 T = TypeVar("T")
 
@@ -540,16 +540,12 @@ def set_away(session: Session, person: Person, *, until: str | None, now: dateti
 
 
 def _clean_away_until(text: str | None, *, today: date) -> date | None:
-    folded = unicodedata.normalize("NFKC", text or "").strip()
-    if not folded:
-        return None
-    # fromisoformat alone would also take "20261201" and "2026-W49-2".
-    if not _ISO_DATE.fullmatch(folded):
-        raise _Invalid(AWAY_DATE_INVALID)
     try:
-        until = date.fromisoformat(folded)
+        until = iso_date(text)
     except ValueError:
         raise _Invalid(AWAY_DATE_INVALID) from None
+    if until is None:
+        return None
     if until < today:
         raise _Invalid(AWAY_DATE_PAST)
     if until > today + timedelta(days=AWAY_MAX_DAYS):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from storage.models import (
     Team,
     Visibility,
 )
+from storage.parsing import iso_date
 from storage.people import local_today, names_by_id, zone_of
 from storage.permissions import PermissionDenied, can_decide_for, can_view_person, require_view_person
 from storage.weeks import shift_week, week_monday, week_of
@@ -60,7 +59,6 @@ INVALID = "invalid"
 _RISKY_STATUSES = (GoalStatus.AT_RISK.value, GoalStatus.OFF_TRACK.value)
 # goals.adjust names its fields after GoalInput; the feedback form names them after itself.
 _ADJUST_FIELDS = {"target": "new_target", "due_date": "new_due_date", "reason": "adjust_reason"}
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID_MAX = 2**31 - 1  # ids come from forgeable payloads; id columns are 32-bit INTEGER on PostgreSQL
 
 T = TypeVar("T")
@@ -486,17 +484,11 @@ def _clean_owner(text: str | None) -> str:
 
 def _clean_due_date(text: str | None, *, today: date) -> date | None:
     """Parse an optional YYYY-MM-DD date, not before the manager's today."""
-    folded = unicodedata.normalize("NFKC", text or "").strip()
-    if not folded:
-        return None
-    # fromisoformat alone would also take "20261130" and "2026-W48-1".
-    if not _ISO_DATE.fullmatch(folded):
-        raise _Invalid(DUE_DATE_INVALID)
     try:
-        due = date.fromisoformat(folded)
+        due = iso_date(text)
     except ValueError:
         raise _Invalid(DUE_DATE_INVALID) from None
-    if due < today:
+    if due is not None and due < today:
         raise _Invalid(DUE_IN_PAST)
     return due
 

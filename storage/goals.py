@@ -16,6 +16,7 @@ from sqlmodel import Session, case, col, or_, select
 
 from storage import audit
 from storage.models import TEXT_MAX, TITLE_MAX, Approval, Goal, GoalChange, GoalLevel, GoalStatus, Person, Role
+from storage.parsing import iso_date
 from storage.permissions import (
     PermissionDenied,
     can_decide_for,
@@ -325,21 +326,16 @@ def _clean_number(text: str | None, *, empty: float | None) -> float | None:
         raise _Invalid(NUMBER_INVALID) from None
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _clean_due_date(text: str | None, *, today: date, kept: date | None) -> date:
     """Parse a YYYY-MM-DD due date not before today; the stored date `kept` may stay even if past."""
-    if _is_empty(text):
-        raise _Invalid(DUE_DATE_MISSING)
-    folded = unicodedata.normalize("NFKC", text).strip()
-    # fromisoformat alone would also take "20261130" and "2026-W48-1".
-    if not _ISO_DATE.fullmatch(folded):
-        raise _Invalid(DUE_DATE_INVALID)
     try:
-        due = date.fromisoformat(folded)
+        due = iso_date(text)
     except ValueError:
         raise _Invalid(DUE_DATE_INVALID) from None
+    if due is None:
+        raise _Invalid(DUE_DATE_MISSING)
     if due < today and due != kept:
         raise _Invalid(DUE_IN_PAST)
     return due

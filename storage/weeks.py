@@ -85,3 +85,13 @@ class ActiveHours:
         local = moment.astimezone(zone)
         day = local.date() if local.time() < self.start else local.date() + timedelta(days=1)
         return local_moment(day, self.start, zone)
+
+
+def next_slot(slot: WeeklySlot, zones: set[ZoneInfo], now: datetime) -> datetime | None:
+    """Return the next instant, after `now`, at which `slot` comes round in any of these zones."""
+    upcoming = []
+    for zone in zones:
+        this_week = week_of(now, zone)
+        at = slot.in_week(this_week, zone)
+        upcoming.append(at if at > now else slot.in_week(shift_week(this_week, 1), zone))
+    return min(upcoming, default=None)

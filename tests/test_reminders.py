@@ -206,3 +206,30 @@ def test_someone_who_said_they_are_away_is_not_reminded(org, run_at, emulator, s
     slack.slash_command(NEW_YORK_PERSON, "/checkin", "back")
     run_at(utc(2026, 11, 28, 1, 5), forced=True)
     assert NEW_YORK_PERSON in reminded(emulator)
+
+
+def last_calls(emulator) -> list[str]:
+    return [call.response["channel"][1:] for call in emulator.calls_to("chat.postMessage")
+            if call.status == 200 and "Last call" in call.params.get("text", "")]
+
+
+def test_a_last_call_comes_on_monday_morning_while_last_week_is_still_open(org, run_at, emulator):
+    run_at(utc(2026, 11, 27, 15, 0))  # Friday 15:00 in London: Alan and Ada reminded
+    run_at(utc(2026, 11, 30, 8, 29))
+    assert last_calls(emulator) == []
+    run_at(utc(2026, 11, 30, 8, 30))  # Monday 08:30 in London
+    assert sorted(last_calls(emulator)) == ["UEMP1", "UMGR1"]
+    run_at(utc(2026, 11, 30, 8, 45))
+    assert sorted(last_calls(emulator)) == ["UEMP1", "UMGR1"]  # once
+
+
+def test_no_last_call_once_the_managers_agenda_has_gone_out(org, run_at, emulator, sessions):
+    run_at(utc(2026, 11, 27, 15, 0))
+    with sessions() as session:
+        ada = session.exec(select(Person).where(Person.slack_id == "UMGR1")).one()
+        claim = deliveries.claim(session, job="manager-nudges", person_id=ada.id, period="2026-W48",
+                                 now=utc(2026, 11, 30, 8, 0), worker="w")
+        deliveries.mark_sent(session, claim.delivery.id, now=utc(2026, 11, 30, 8, 0), channel="DUMGR1",
+                             message_ref="1.0")
+    run_at(utc(2026, 11, 30, 8, 30))
+    assert "UEMP1" not in last_calls(emulator)  # Ada's report: her agenda closed the week
