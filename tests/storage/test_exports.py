@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from storage import exports
 from storage.models import CheckIn, Goal, Person, Review, ReviewCycle, Team
 from storage.org import import_org_csv
+from storage.weeks import shift_week
 from tests.builders import org_csv
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the `clock` fixture's Monday, in ISO week 2026-W48
@@ -450,10 +451,13 @@ def test_the_checkins_export_streams_from_a_server_side_cursor_in_one_query(sess
 
 
 def test_reading_every_checkin_takes_one_query_however_many_there_are(session, engine, people):
-    weeks = [f"2026-W{number:02d}" for number in range(1, 41)]
-    for week in weeks:
-        for person in people.values():
-            checkin(session, person, week)
+    weeks = [shift_week("2025-W01", number) for number in range(100)]  # more rows than one fetched batch
+    session.add_all(
+        CheckIn(person_id=person.id, week=week, submitted_at=NOW, updated_at=NOW)
+        for week in weeks
+        for person in people.values()
+    )
+    session.flush()
     statements: list[str] = []
 
     def record(_connection, _cursor, statement, *_args) -> None:
@@ -465,7 +469,7 @@ def test_reading_every_checkin_takes_one_query_however_many_there_are(session, e
     finally:
         event.remove(engine, "before_cursor_execute", record)
 
-    assert count == len(weeks) * len(people)
+    assert count == len(weeks) * len(people) > exports._BATCH
     assert len(statements) == 1
 
 
