@@ -121,6 +121,7 @@ def checkins_scene(world: DevWorld) -> None:
     world.submit(ALAN, "a check-in with a typo", {f"goal:{pilots.id}:value": "six", "confidence": "4"})
     world.submit(ALAN, "it fixed", {f"goal:{pilots.id}:value": "6", "confidence": "4",
                                     "highlights": "Pilot #6 live in production"})
+    world.command(ALAN, "/kudos", f"<@{KATHERINE}|katherine> thanks for pairing on the billing bug &lt;3")
     world.command(KATHERINE, "/checkin", f"away until {(friday + timedelta(days=10)).date().isoformat()}")
 
     world.at(friday + timedelta(hours=20))  # 15:00 in New York

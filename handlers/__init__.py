@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import checkins, coaching, errors, goal_changes, goal_decisions, goals, home, hr
+from handlers import checkins, coaching, errors, goal_changes, goal_decisions, goals, home, hr, kudos
 
-MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr)
+MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos)
 
 
 def register_all(app: App) -> None:

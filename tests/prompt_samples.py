@@ -61,6 +61,8 @@ SAMPLES: dict[str, dict] = {
                      "with_names": True, "missing": ["Katherine"], "missing_more": 3,
                      "overdue": [("Ada", "Alan", None), ("Ada", "Linus", 20)], "overdue_more": 0},
     "digest_more_teams": {"count": 4988},
+    "kudos_post": {"giver": "Alan", "receiver": "李雷", "message": "thanks for <the> review & more"},
+    "kudos_sent": {"receiver": "李雷", "channel": "CKUDOS"},
 }
 
 LABEL_SAMPLES: dict[str, dict] = {
