@@ -16,6 +16,7 @@ from bot.errors import CommandError
 from bot.settings import Settings, SettingsError
 from storage.db import DatabaseNotMigrated, require_migrated, upgrade
 from storage.org import OrgImportError
+from storage.plans import PlanLoadError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +96,11 @@ def main(
     try:
         settings = Settings.from_env(os.environ if environ is None else environ, dotenv_path=Path(".env"))
         return _dispatch(args, settings, stdout) or 0
+    except PlanLoadError as exc:
+        print(f"checkin-bot: {len(exc.errors)} problem(s) in the plans file, nothing loaded", file=stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=stderr)
+        return 1
     except OrgImportError as exc:
         print(f"checkin-bot: {len(exc.errors)} bad row(s), nothing imported", file=stderr)
         for error in exc.errors:
@@ -135,7 +141,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> i
         return commands.export(deps, args.what, fmt=args.format, since=args.since, team=args.team, out=stdout)
     if args.command == "people" and args.people_command == "erase":
         return commands.erase(deps, args.slack_id, out=stdout)
-    raise CommandError(f"`{args.command}` is not available yet in this version")
+    if args.command == "plans" and args.plans_command == "load":
+        return commands.plans_load(deps, args.file, out=stdout)
+    if args.command == "cycles" and args.cycles_command == "open":
+        return commands.cycles_open(deps, args, out=stdout)
+    if args.command == "cycles" and args.cycles_command == "list":
+        return commands.cycles_list(deps, out=stdout)
+    raise CommandError(f"`{args.command} {args.cycles_command if args.command == 'cycles' else ''}` is not "
+                       "available yet: it arrives with the review cycles feature")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from bot.errors import CommandError
 from bot.server import build_asgi
 from bot.settings import Settings
 from scheduler import JOBS, JobContext, build_scheduler, find_job
-from storage import deliveries, exports, org, privacy
+from storage import cycles, deliveries, exports, org, plans, privacy
 from storage.db import require_migrated
 
 log = logging.getLogger(__name__)
@@ -175,4 +175,47 @@ def erase(deps: Deps, slack_id: str, *, out: TextIO) -> int:
         raise CommandError(f"nobody with Slack id {slack_id!r}") from exc
     touched = ", ".join(f"{table} {count}" for table, count in sorted(report.counts.items()) if count) or "nothing"
     print(f"erased {slack_id}: now {report.pseudonym}; rows changed: {touched}", file=out)
+    return 0
+
+
+def plans_load(deps: Deps, path: Path, *, out: TextIO) -> int:
+    """Create or update performance plans from a YAML file; all plans or none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    with deps.sessions() as session:
+        created, updated = plans.load_plans(session, text, now=deps.clock.now())
+    for name in created:
+        print(f"+ {name}", file=out)
+    for name in updated:
+        print(f"~ {name}", file=out)
+    print(f"loaded {len(created) + len(updated)} plan(s)", file=out)
+    return 0
+
+
+def cycles_open(deps: Deps, args, *, out: TextIO) -> int:
+    """Open a review cycle: everyone in scope owes a self-review, their managers a manager review."""
+    try:
+        with deps.sessions() as session:
+            cycle = cycles.open_cycle(
+                session, name=args.name, period_start=getattr(args, "from"), period_end=args.to,
+                self_due=args.self_due, peer_due=args.peer_due, manager_due=args.manager_due, team=args.team,
+                now=deps.clock.now())
+            summary = next(row for row in cycles.summaries(session, now=deps.clock.now()) if row.cycle.id == cycle.id)
+    except cycles.CycleError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"opened {cycle.name}: {summary.due + summary.overdue} reviews requested", file=out)
+    return 0
+
+
+def cycles_list(deps: Deps, *, out: TextIO) -> int:
+    with deps.sessions() as session:
+        rows = cycles.summaries(session, now=deps.clock.now())
+    if not rows:
+        print("no review cycles yet", file=out)
+    for row in rows:
+        cycle = row.cycle
+        print(f"{cycle.name}: {cycle.state}, {cycle.period_start} to {cycle.period_end}; "
+              f"done {row.done}, due {row.due}, overdue {row.overdue}", file=out)
     return 0

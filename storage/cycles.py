@@ -1,0 +1,245 @@
+"""Review cycles: opening one (self and manager reviews for everyone in scope) and counting where each stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage import audit
+from storage.db import insert_unless_exists
+from storage.models import Person, Review, ReviewCycle, ReviewKind, Team, Visibility
+from storage.parsing import iso_date
+
+STATES = ("open", "calibrating", "released", "closed")
+NAME_MAX = 100
+
+REQUESTED = "requested"
+SUBMITTED = "submitted"
+DECLINED = "declined"
+DONE_STATES = (SUBMITTED, DECLINED)
+
+# CycleError codes
+INVALID_NAME = "invalid_name"
+INVALID_DATE = "invalid_date"
+BAD_ORDER = "bad_order"
+IN_THE_PAST = "in_the_past"
+UNKNOWN_TEAM = "unknown_team"
+DUPLICATE = "duplicate"
+EMPTY_SCOPE = "empty_scope"
+
+
+class CycleError(Exception):
+    """A cycle verb refused: `code` for a surface to branch on, str() a one-line English reason for the CLI."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def _today(now: datetime) -> date:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(UTC).date()
+
+
+def _date(option: str, text: str | None) -> date:
+    try:
+        value = iso_date(text)
+    except ValueError:
+        raise CycleError(INVALID_DATE, f"{option} must be a date like 2026-12-31, not {text!r}") from None
+    if value is None:
+        raise CycleError(INVALID_DATE, f"{option} is required (a date like 2026-12-31)")
+    return value
+
+
+def _not_after(earlier_option: str, earlier: date, later_option: str, later: date) -> None:
+    if earlier > later:
+        raise CycleError(BAD_ORDER, f"{earlier_option} ({earlier}) must not be after {later_option} ({later})")
+
+
+def _find_team(session: Session, name: str) -> Team:
+    team = session.exec(select(Team).where(Team.name == name.strip())).first()
+    if team is None:
+        raise CycleError(UNKNOWN_TEAM, f"no team named {name.strip()!r}")
+    return team
+
+
+def open_cycle(
+    session: Session,
+    *,
+    name: str,
+    period_start: str,
+    period_end: str,
+    self_due: str,
+    peer_due: str,
+    manager_due: str,
+    team: str | None,
+    now: datetime,
+    actor_id: int | None = None,
+    peers_anonymous: bool = True,
+) -> ReviewCycle:
+    """Open a cycle and ask everyone active in scope for a self review, and their active manager for one on them.
+
+    Everything is checked before anything is written, so a refused cycle leaves no trace. Peer reviews come
+    later, once each employee has proposed their peers.
+    """
+    today = _today(now)
+    name = (name or "").strip()
+    if not name:
+        raise CycleError(INVALID_NAME, "the cycle needs a name")
+    if len(name) > NAME_MAX:
+        raise CycleError(INVALID_NAME, f"the cycle name must be at most {NAME_MAX} characters, not {len(name)}")
+    start = _date("--from", period_start)
+    end = _date("--to", period_end)
+    self_on = _date("--self-due", self_due)
+    peer_on = _date("--peer-due", peer_due)
+    manager_on = _date("--manager-due", manager_due)
+    if start >= end:
+        raise CycleError(BAD_ORDER, f"--from ({start}) must be before --to ({end})")
+    if self_on < start:
+        raise CycleError(BAD_ORDER, f"--self-due ({self_on}) must not be before --from ({start})")
+    _not_after("--self-due", self_on, "--peer-due", peer_on)
+    _not_after("--peer-due", peer_on, "--manager-due", manager_on)
+    if manager_on < today:
+        raise CycleError(IN_THE_PAST, f"--manager-due ({manager_on}) is in the past (today is {today})")
+    scope = _find_team(session, team) if team is not None else None
+    if find(session, name) is not None:
+        raise CycleError(DUPLICATE, f"a cycle named {name!r} already exists")
+
+    people_query = select(Person).where(col(Person.active).is_(True), col(Person.erased_at).is_(None))
+    if scope is not None:
+        people_query = people_query.where(Person.team_id == scope.id)
+    people = list(session.exec(people_query.order_by(col(Person.id))))
+    if not people:
+        where = f"team {scope.name!r}" if scope is not None else "the organisation"
+        raise CycleError(EMPTY_SCOPE, f"nobody active in {where} to review")
+
+    # ON CONFLICT DO NOTHING: a concurrent open of the same name loses cleanly instead of with an IntegrityError.
+    inserted = insert_unless_exists(session, ReviewCycle, {
+        "name": name, "team_id": scope.id if scope is not None else None, "period_start": start,
+        "period_end": end, "self_due": self_on, "peer_due": peer_on, "manager_due": manager_on,
+        "state": "open", "peers_anonymous": peers_anonymous, "created_at": now,
+    }, unique=["name"])
+    if not inserted:
+        raise CycleError(DUPLICATE, f"a cycle named {name!r} already exists")
+    cycle = session.exec(select(ReviewCycle).where(ReviewCycle.name == name)).one()
+
+    managers = _active_managers(session, {p.manager_id for p in people if p.manager_id is not None})
+    reviews: list[Review] = []
+    for person in people:
+        reviews.append(_request(cycle, ReviewKind.SELF, author_id=person.id, subject_id=person.id, due=self_on,
+                                now=now))
+        if person.manager_id in managers and person.manager_id != person.id:
+            reviews.append(_request(cycle, ReviewKind.MANAGER, author_id=person.manager_id, subject_id=person.id,
+                                    due=manager_on, now=now))
+    session.add_all(reviews)
+    self_count = sum(1 for review in reviews if review.kind == ReviewKind.SELF)
+    audit.record(
+        session, action="cycle.opened", entity="reviewcycle", entity_id=cycle.id, actor_id=actor_id, now=now,
+        detail={
+            "name": name, "team": scope.name if scope is not None else None, "people": len(people),
+            "self_reviews": self_count, "manager_reviews": len(reviews) - self_count,
+        },
+    )
+    session.flush()
+    return cycle
+
+
+def _active_managers(session: Session, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    query = select(Person.id).where(
+        col(Person.id).in_(ids), col(Person.active).is_(True), col(Person.erased_at).is_(None)
+    )
+    return {person_id for person_id in session.exec(query) if person_id is not None}
+
+
+def _request(cycle: ReviewCycle, kind: str, *, author_id, subject_id, due: date, now: datetime) -> Review:
+    return Review(
+        kind=kind, author_id=author_id, subject_id=subject_id, cycle_id=cycle.id, period=cycle.name[:16],
+        state=REQUESTED, due_date=due, visibility=Visibility.SUBJECT, created_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class CycleSummary:
+    cycle: ReviewCycle
+    done: int  # submitted or declined
+    due: int  # requested, due today or later
+    overdue: int  # requested, due before today
+    by_kind: dict[str, tuple[int, int, int]]  # kind -> (done, due, overdue)
+
+
+def summaries(session: Session, *, now: datetime) -> list[CycleSummary]:
+    """Every cycle, newest first, with its reviews counted: two queries whatever the number of cycles."""
+    today = _today(now)
+    bucket = case(
+        (col(Review.state).in_(DONE_STATES), "done"),
+        (col(Review.due_date) < today, "overdue"),
+        else_="due",
+    ).label("bucket")
+    counts = session.execute(
+        select(col(Review.cycle_id), col(Review.kind), bucket, func.count())
+        .where(col(Review.cycle_id).is_not(None), col(Review.state).in_((REQUESTED, *DONE_STATES)))
+        .group_by(col(Review.cycle_id), col(Review.kind), bucket)
+    ).all()
+    tallies: dict[int, dict[str, dict[str, int]]] = {}
+    for cycle_id, kind, which, count in counts:
+        tallies.setdefault(cycle_id, {}).setdefault(kind, {"done": 0, "due": 0, "overdue": 0})[which] += count
+    cycles = session.exec(select(ReviewCycle).order_by(col(ReviewCycle.created_at).desc(), col(ReviewCycle.id).desc()))
+    result = []
+    for cycle in cycles:
+        kinds = tallies.get(cycle.id, {})
+        by_kind = {kind: (t["done"], t["due"], t["overdue"]) for kind, t in sorted(kinds.items())}
+        result.append(CycleSummary(
+            cycle=cycle,
+            done=sum(t[0] for t in by_kind.values()),
+            due=sum(t[1] for t in by_kind.values()),
+            overdue=sum(t[2] for t in by_kind.values()),
+            by_kind=by_kind,
+        ))
+    return result
+
+
+def find(session: Session, name: str) -> ReviewCycle | None:
+    """The cycle with this name (surrounding blanks ignored), or None."""
+    return session.exec(select(ReviewCycle).where(ReviewCycle.name == (name or "").strip())).first()
+
+
+def requested_for(session: Session, person: Person, *, cycle: ReviewCycle | None = None) -> list[Review]:
+    """The reviews this person still owes, soonest due first: in the given cycle, else in every open cycle."""
+    query = (
+        select(Review)
+        .join(ReviewCycle, col(ReviewCycle.id) == Review.cycle_id)
+        .where(Review.author_id == person.id, Review.state == REQUESTED)
+    )
+    query = query.where(ReviewCycle.id == cycle.id) if cycle is not None else query.where(ReviewCycle.state == "open")
+    return list(session.exec(query.order_by(col(Review.due_date), col(Review.id))))
+
+
+def due_soon(session: Session, *, now: datetime, within_days: int = 2, include_overdue: bool = False) -> list[Review]:
+    """Requested reviews in open cycles due from today to `within_days` days ahead, owed by active people.
+
+    Ordered by due date, then author, so a reminder job can group them per person.
+    """
+    today = _today(now)
+    author = aliased(Person)
+    query = (
+        select(Review)
+        .join(ReviewCycle, col(ReviewCycle.id) == Review.cycle_id)
+        .join(author, col(author.id) == Review.author_id)
+        .where(
+            ReviewCycle.state == "open",
+            Review.state == REQUESTED,
+            col(Review.due_date) <= today + timedelta(days=within_days),
+            col(author.active).is_(True),
+        )
+    )
+    if not include_overdue:
+        query = query.where(col(Review.due_date) >= today)
+    return list(session.exec(query.order_by(col(Review.due_date), col(Review.author_id), col(Review.id))))
