@@ -11,6 +11,8 @@ from prompts.checkin_blocks import OPEN_CHECKIN_ACTION, RESPOND_ACTION, SNOOZE_A
 from prompts.coaching_blocks import ONE_ON_ONE_ACTION, REFLECT_ACTION, REVIEW_ACTION
 from prompts.digest_blocks import EXPORT_ACTION
 from prompts.goal_blocks import APPROVE_ACTION, MENU_ACTION
+from prompts.review_blocks import OPEN_SELF_REVIEW_ACTION
+from storage import cycles
 from storage.models import Goal, Person
 from storage.weeks import shift_week, week_of
 
@@ -180,4 +182,24 @@ def _person(world: DevWorld, slack_id: str) -> Person:
         return session.exec(select(Person).where(Person.slack_id == slack_id)).one()
 
 
-SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, security_scene]
+
+def evaluation_scene(world: DevWorld) -> None:
+    """Next Tuesday: HR opens a review cycle for Growth; self-review requests; 李雷 writes his."""
+    tuesday = _next_monday(world) + timedelta(days=1)
+    world.at(tuesday + timedelta(hours=1))  # 09:00 in Shanghai
+    start = (tuesday - timedelta(days=90)).date().isoformat()
+    due = [(tuesday + timedelta(days=days)).date().isoformat() for days in (7, 10, 14)]
+    with world.deps.sessions() as session:
+        cycles.open_cycle(session, name="Q4 review", period_start=start, period_end=due[2],
+                                  self_due=due[0], peer_due=due[1], manager_due=due[2], team="Growth",
+                                  now=world.clock.now())
+    world.transcript.say("operator", f"checkin-bot cycles open 'Q4 review' --from {start} --to {due[2]} "
+                                     f"--self-due {due[0]} --peer-due {due[1]} --manager-due {due[2]} --team Growth")
+    world.run_job("review-reminders")
+    world.click(LI_LEI, "填写自评", OPEN_SELF_REVIEW_ACTION, message=world.last_dm(LI_LEI))
+    world.submit(LI_LEI, "自评", {"rating:results": "4", "comment:results": "续约率从 88% 提高到 90%，两个大客户已续约",
+                                 "rating:quality": "4", "rating:collaboration": "5",
+                                 "comment:collaboration": "和法务每周同步", "rating:ownership": "3"})
+
+
+SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, evaluation_scene, security_scene]

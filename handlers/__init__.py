@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import checkins, coaching, errors, goal_changes, goal_decisions, goals, home, hr, kudos
+from handlers import checkins, coaching, errors, goal_changes, goal_decisions, goals, home, hr, kudos, reviews
 
-MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos)
+MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews)
 
 
 def register_all(app: App) -> None:

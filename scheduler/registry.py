@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler import digest, nudges, reminders
+from scheduler import digest, nudges, reminders, review_reminders
 from scheduler.context import JobContext, JobReport
 
 
@@ -30,11 +30,8 @@ JOBS: tuple[Job, ...] = (
         next_run=nudges.next_run),
     Job(digest.JOB, "HR: last week's participation and risks by team, with a chart", run=digest.run,
         next_run=digest.next_run),
-    Job(
-        "review-reminders",
-        "people with a self, peer or manager review due soon in an open cycle",
-        arrives_with="the review cycles feature",
-    ),
+    Job(review_reminders.JOB, "self-review requests in open cycles, and a reminder before each is due",
+        run=review_reminders.run, next_run=review_reminders.next_run),
 )
 
 

@@ -243,3 +243,15 @@ def due_soon(session: Session, *, now: datetime, within_days: int = 2, include_o
     if not include_overdue:
         query = query.where(col(Review.due_date) >= today)
     return list(session.exec(query.order_by(col(Review.due_date), col(Review.author_id), col(Review.id))))
+
+
+def open_requests(session: Session, *, kind: str) -> list[tuple[Review, ReviewCycle, Person]]:
+    """Return every review of `kind` still requested in an open cycle, with its cycle and author."""
+    query = (
+        select(Review, ReviewCycle, Person)
+        .join(ReviewCycle, col(ReviewCycle.id) == Review.cycle_id)
+        .join(Person, col(Person.id) == Review.author_id)
+        .where(Review.kind == kind, Review.state == "requested", ReviewCycle.state == "open", Person.active)
+        .order_by(col(Review.due_date), col(Review.id))
+    )
+    return [tuple(row) for row in session.exec(query)]

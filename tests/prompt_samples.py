@@ -63,6 +63,9 @@ SAMPLES: dict[str, dict] = {
     "digest_more_teams": {"count": 4988},
     "kudos_post": {"giver": "Alan", "receiver": "李雷", "message": "thanks for <the> review & more"},
     "kudos_sent": {"receiver": "李雷", "channel": "CKUDOS"},
+    "review_request": {"name": "李雷", "cycle": "2026-H2", "due": "4 Dec 2026", "criteria": ["Results", "Quality"],
+                       "reminder": False},
+    "self_review_thanks": {"cycle": "2026-H2"},
 }
 
 LABEL_SAMPLES: dict[str, dict] = {
@@ -77,4 +80,7 @@ LABEL_SAMPLES: dict[str, dict] = {
     "review_action_due": {"n": 1},
     "digest_chart_title": {"week": "2026-W48"},
     "export_ready": {"kind": "checkins", "rows": 3},
+    "self_review_evidence": {"title": "Pilots"},
+    "self_review_rating": {"name": "Quality"},
+    "self_review_comment": {"name": "Quality"},
 }

@@ -69,7 +69,7 @@ def test_every_message_carries_a_text_fallback():
 WARNINGS = {"no_number", "not_aligned"}  # the SMART coach's hints, worded in goal_confirm
 
 
-@pytest.mark.parametrize("module", ["goals", "checkins", "coaching", "kudos"])
+@pytest.mark.parametrize("module", ["goals", "checkins", "coaching", "kudos", "reviews"])
 def test_every_error_code_storage_can_return_has_words_in_every_locale(module):
     source = (Path(__file__).parents[1] / "storage" / f"{module}.py").read_text()
     codes = set(re.findall(r'^[A-Z_]+ = "([a-z_]+)"\s*$', source, re.MULTILINE)) - WARNINGS

@@ -1,0 +1,64 @@
+"""Review cycles in Slack: the self-review modal from the request DM."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+
+from handlers.context import deps_of, identify, tell
+from handlers.forms import inline_errors, metadata_id, view_values
+from prompts import review_blocks
+from prompts.goal_blocks import error_text, modal_errors
+from storage import reviews
+
+FIELD = re.compile(r"^(rating|comment|evidence):(.+)$")
+
+
+def register(app: App) -> None:
+    app.action(review_blocks.OPEN_SELF_REVIEW_ACTION)(open_self_review)
+    app.view(review_blocks.SELF_REVIEW_VIEW)(submit_self_review)
+
+
+def open_self_review(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    raw_id = action.get("value") or ""
+    try:
+        if caller.person is None or not raw_id.isdigit():
+            raise reviews.ReviewError(reviews.NOT_FOUND)
+        with deps_of(context).sessions() as session:
+            form = reviews.self_review_form(session, caller.person, int(raw_id))
+            view = review_blocks.self_review_modal(form, locale=caller.locale)
+    except reviews.ReviewError as error:
+        return tell(client, body, error_text(error.code, caller.locale))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_self_review(ack, body, view, context, client) -> None:
+    deps = deps_of(context)
+    caller = identify(context, client, body["user"]["id"])
+    fields: dict[str, dict[str, str | None]] = {"rating": {}, "comment": {}, "evidence": {}}
+    for block_id, value in view_values(view).items():
+        match = FIELD.match(block_id)
+        if match:
+            fields[match.group(1)][match.group(2)] = value
+    review_id = metadata_id(view)
+    try:
+        if caller.person is None or review_id is None:
+            raise reviews.ReviewError(reviews.NOT_FOUND)
+        with deps.sessions() as session:
+            review = reviews.submit_self_review(session, caller.person, review_id, ratings=fields["rating"],
+                                                comments=fields["comment"], evidence=fields["evidence"],
+                                                now=deps.clock.now())
+            cycle_name = reviews.self_review_form(session, caller.person, review.id).cycle.name
+    except reviews.ReviewValidationError as error:
+        errors = modal_errors(error.errors, caller.locale)
+        first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
+        return ack(response_action="errors", errors=inline_errors(errors, view, fallback=first))
+    except reviews.ReviewError as error:
+        first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
+        return ack(response_action="errors", errors={first: error_text(error.code, caller.locale)})
+    ack()
+    client.chat_postMessage(channel=caller.person.slack_id,
+                            **review_blocks.self_review_thanks(cycle=cycle_name, locale=caller.locale))
