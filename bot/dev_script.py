@@ -11,7 +11,7 @@ from prompts.checkin_blocks import OPEN_CHECKIN_ACTION, RESPOND_ACTION, SNOOZE_A
 from prompts.coaching_blocks import ONE_ON_ONE_ACTION, REFLECT_ACTION, REVIEW_ACTION
 from prompts.digest_blocks import EXPORT_ACTION
 from prompts.goal_blocks import APPROVE_ACTION, MENU_ACTION
-from prompts.review_blocks import OPEN_SELF_REVIEW_ACTION
+from prompts.review_blocks import OPEN_MANAGER_REVIEW_ACTION, OPEN_SELF_REVIEW_ACTION
 from storage import cycles
 from storage.models import Goal, Person
 from storage.weeks import shift_week, week_of
@@ -184,7 +184,7 @@ def _person(world: DevWorld, slack_id: str) -> Person:
 
 
 def evaluation_scene(world: DevWorld) -> None:
-    """Next Tuesday: HR opens a review cycle for Growth; self-review requests; 李雷 writes his."""
+    """Next Tuesday: HR opens a review cycle for Growth; 李雷 writes his self-review, 王芳 her review of him."""
     tuesday = _next_monday(world) + timedelta(days=1)
     world.at(tuesday + timedelta(hours=1))  # 09:00 in Shanghai
     start = (tuesday - timedelta(days=90)).date().isoformat()
@@ -200,6 +200,13 @@ def evaluation_scene(world: DevWorld) -> None:
     world.submit(LI_LEI, "自评", {"rating:results": "4", "comment:results": "续约率从 88% 提高到 90%，两个大客户已续约",
                                  "rating:quality": "4", "rating:collaboration": "5",
                                  "comment:collaboration": "和法务每周同步", "rating:ownership": "3"})
+    request = next(m for m in reversed(world.emulator.messages) if m["channel"] == f"D{WANG_FANG}"
+                   and OPEN_MANAGER_REVIEW_ACTION in str(m.get("blocks")) and "李雷" in m.get("text", ""))
+    world.click(WANG_FANG, "填写评估（李雷）", OPEN_MANAGER_REVIEW_ACTION, message=request)
+    world.submit(WANG_FANG, "经理评估", {"rating:results": "4", "rating:quality": "4", "rating:collaboration": "5",
+                                     "rating:ownership": "3", "overall": "4",
+                                     "strengths": "主动推动续约，和法务协作顺畅",
+                                     "to_improve": "阻碍超过三天要尽早上报"})
 
 
 SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, evaluation_scene, security_scene]

@@ -8,9 +8,9 @@ from slack_bolt import App
 
 from handlers.context import deps_of, identify, tell
 from handlers.forms import inline_errors, metadata_id, view_values
-from prompts import review_blocks
+from prompts import label, review_blocks
 from prompts.goal_blocks import error_text, modal_errors
-from storage import reviews
+from storage import plans, reviews
 
 FIELD = re.compile(r"^(rating|comment|evidence):(.+)$")
 
@@ -18,6 +18,8 @@ FIELD = re.compile(r"^(rating|comment|evidence):(.+)$")
 def register(app: App) -> None:
     app.action(review_blocks.OPEN_SELF_REVIEW_ACTION)(open_self_review)
     app.view(review_blocks.SELF_REVIEW_VIEW)(submit_self_review)
+    app.action(review_blocks.OPEN_MANAGER_REVIEW_ACTION)(open_manager_review)
+    app.view(review_blocks.MANAGER_REVIEW_VIEW)(submit_manager_review)
 
 
 def open_self_review(ack, body, action, context, client) -> None:
@@ -38,11 +40,7 @@ def open_self_review(ack, body, action, context, client) -> None:
 def submit_self_review(ack, body, view, context, client) -> None:
     deps = deps_of(context)
     caller = identify(context, client, body["user"]["id"])
-    fields: dict[str, dict[str, str | None]] = {"rating": {}, "comment": {}, "evidence": {}}
-    for block_id, value in view_values(view).items():
-        match = FIELD.match(block_id)
-        if match:
-            fields[match.group(1)][match.group(2)] = value
+    fields = _fields(view_values(view))
     review_id = metadata_id(view)
     try:
         if caller.person is None or review_id is None:
@@ -62,3 +60,55 @@ def submit_self_review(ack, body, view, context, client) -> None:
     ack()
     client.chat_postMessage(channel=caller.person.slack_id,
                             **review_blocks.self_review_thanks(cycle=cycle_name, locale=caller.locale))
+
+
+def open_manager_review(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    raw_id = action.get("value") or ""
+    try:
+        if caller.person is None or not raw_id.isdigit():
+            raise reviews.ReviewError(reviews.NOT_FOUND)
+        with deps_of(context).sessions() as session:
+            form = reviews.manager_review_form(session, caller.person, int(raw_id))
+            view = review_blocks.manager_review_modal(form, locale=caller.locale,
+                                                      anonymous_peer=label("anonymous_peer", caller.locale))
+    except reviews.ReviewError as error:
+        return tell(client, body, error_text(error.code, caller.locale))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_manager_review(ack, body, view, context, client) -> None:
+    deps = deps_of(context)
+    caller = identify(context, client, body["user"]["id"])
+    values = view_values(view)
+    fields = _fields(values)
+    review_id = metadata_id(view)
+    first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
+    try:
+        if caller.person is None or review_id is None:
+            raise reviews.ReviewError(reviews.NOT_FOUND)
+        with deps.sessions() as session:
+            review = reviews.submit_manager_review(
+                session, caller.person, review_id, ratings=fields["rating"], comments=fields["comment"],
+                overall=values.get("overall"), strengths=values.get("strengths"), to_improve=values.get("to_improve"),
+                now=deps.clock.now())
+            form = reviews.manager_review_form(session, caller.person, review.id)
+            shown = plans.rating_label(form.plan, review.rating, caller.locale) or str(review.rating)
+    except reviews.ReviewValidationError as error:
+        errors = modal_errors(error.errors, caller.locale)
+        return ack(response_action="errors", errors=inline_errors(errors, view, fallback=first))
+    except reviews.ReviewError as error:
+        return ack(response_action="errors", errors={first: error_text(error.code, caller.locale)})
+    ack()
+    client.chat_postMessage(channel=caller.person.slack_id, **review_blocks.manager_review_thanks(
+        subject=form.subject.name, cycle=form.cycle.name, rating=f"{review.rating} · {shown}", locale=caller.locale))
+
+
+def _fields(values: dict) -> dict[str, dict[str, str | None]]:
+    fields: dict[str, dict[str, str | None]] = {"rating": {}, "comment": {}, "evidence": {}}
+    for block_id, value in values.items():
+        match = FIELD.match(block_id)
+        if match:
+            fields[match.group(1)][match.group(2)] = value
+    return fields

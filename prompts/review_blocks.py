@@ -77,3 +77,74 @@ def _text_input(block_id: str, label_text: str, *, initial: str | None) -> dict:
 
 def self_review_thanks(*, cycle: str, locale: str) -> dict:
     return markdown_message(render("self_review_thanks", locale, cycle=cycle))
+
+
+OPEN_MANAGER_REVIEW_ACTION = "review_manager_open"
+MANAGER_REVIEW_VIEW = "review_manager_submit"
+QUOTE_MAX = 200
+LIST_MAX = 5
+
+
+def _clip(text: str | None) -> str:
+    text = (text or "").strip().replace("\n", " ")
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
+
+
+def manager_review_request(*, subject: str, cycle: str, due: str, review_id: int, reminder: bool,
+                           locale: str) -> dict:
+    text = render("manager_review_request", locale, subject=subject, cycle=cycle, due=due, reminder=reminder)
+    return {"text": text, "blocks": [*sections(text), {"type": "actions", "block_id": f"manager-{review_id}",
+            "elements": [{"type": "button", "action_id": OPEN_MANAGER_REVIEW_ACTION, "style": "primary",
+                          "value": str(review_id), "text": _plain(label("write_manager_review", locale))}]}]}
+
+
+def evidence_text(form: Any, *, locale: str, anonymous_peer: str) -> str:
+    """The evidence, condensed: goals, check-ins, feedback, kudos, the self-review, peers (without names)."""
+    evidence = form.evidence
+    goals = [{"title": goal.title, "percent": round(progress * 100), "status": label(f"status_{goal.status}", locale)}
+             for goal, progress in evidence.goals[:LIST_MAX * 2]]
+    feedback = [_clip((r.answers or {}).get("to_improve") or (r.answers or {}).get("went_well")
+                      or (r.answers or {}).get("will_do_differently")) for r in evidence.feedback[-LIST_MAX:]]
+    self_answers = (evidence.self_review.answers or {}).get("criteria", {}) if evidence.self_review else {}
+    names = {c["key"]: localized(c["name"], locale) for c in form.plan["criteria"]}
+    self_review = [f"{names.get(key, key)} {answer.get('rating')}" for key, answer in self_answers.items()]
+    peers = [f"{anonymous_peer}: {_clip(r.text)}" for r in evidence.peer_reviews[:LIST_MAX]]
+    confidence = round(evidence.avg_confidence, 1) if evidence.avg_confidence is not None else None
+    return render("review_evidence", locale, subject=form.subject.name, cycle=form.cycle.name, goals=goals,
+                  checkins=evidence.checkins, confidence=confidence, blockers=evidence.blockers,
+                  feedback=[f for f in feedback if f], kudos=[_clip(k.message) for k in evidence.kudos[-LIST_MAX:]],
+                  self_review=self_review, peers=peers)
+
+
+def manager_review_modal(form: Any, *, locale: str, anonymous_peer: str) -> dict:
+    """The evidence on top; then a rating and why per criterion, an overall rating, strengths, what to improve."""
+    options = [{"text": _plain(f"{step['value']} · {localized(step['label'], locale)}"[:75]),
+                "value": str(step["value"])} for step in form.plan["rating_scale"]]
+    blocks: list[dict] = sections(evidence_text(form, locale=locale, anonymous_peer=anonymous_peer))
+    for criterion in form.plan["criteria"]:
+        key, name = criterion["key"], localized(criterion["name"], locale)
+        block = {"type": "input", "block_id": f"rating:{key}", "label": _plain(name),
+                 "element": {"type": "static_select", "action_id": "rating", "options": options}}
+        if criterion.get("description"):
+            block["hint"] = _plain(localized(criterion["description"], locale))
+        blocks += [block, _text_input(f"comment:{key}", label("self_review_comment", locale, name=name),
+                                      initial=None)]
+    blocks += [
+        {"type": "input", "block_id": "overall", "label": _plain(label("manager_review_overall", locale)),
+         "element": {"type": "static_select", "action_id": "overall", "options": options}},
+        {**_text_input("strengths", label("manager_review_strengths", locale), initial=None), "optional": False},
+        {**_text_input("to_improve", label("manager_review_to_improve", locale), initial=None), "optional": False},
+    ]
+    return {
+        "type": "modal",
+        "callback_id": MANAGER_REVIEW_VIEW,
+        "private_metadata": str(form.review.id),
+        "title": _plain(label("manager_review_title", locale)[:24]),
+        "submit": _plain(label("submit", locale)),
+        "close": _plain(label("cancel", locale)),
+        "blocks": blocks[:100],
+    }
+
+
+def manager_review_thanks(*, subject: str, cycle: str, rating: str, locale: str) -> dict:
+    return markdown_message(render("manager_review_thanks", locale, subject=subject, cycle=cycle, rating=rating))

@@ -1,4 +1,4 @@
-"""review-reminders: ask everyone in an open cycle for their self-review, then remind them before it is due."""
+"""review-reminders: ask for each self and manager review in an open cycle, then remind before it is due."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def run(ctx: JobContext) -> JobReport:
     """Send each review request once, and one reminder per review in the days before it is due."""
     report = JobReport()
     with ctx.sessions() as session:
-        requests = cycles.open_requests(session, kind=ReviewKind.SELF)
+        requests = [*cycles.open_requests(session, kind=ReviewKind.SELF),
+                    *cycles.open_requests(session, kind=ReviewKind.MANAGER)]
         taken = deliveries.taken_keys(session, job=JOB, periods={_period(r, kind) for r, _, _ in requests
                                                                   for kind in ("request", "due")})
     retry_ids = {_review_id(d.period) for d in waiting_again(ctx, JOB)}
@@ -50,12 +51,17 @@ def _review_id(period: str) -> int | None:
 def _send(ctx: JobContext, review: Review, cycle: ReviewCycle, author: Person, kind: str) -> str:
     locale = people.pick_locale(author.locale, default=ctx.config.default_locale)
 
+    due = label("date", locale, d=review.due_date)
+
     def message() -> dict:
         with ctx.sessions() as session:
-            plan = plans.plan_for(session, author)
+            subject = session.get(Person, review.subject_id)
+            plan = plans.plan_for(session, subject)
+        if review.kind == ReviewKind.MANAGER:
+            return review_blocks.manager_review_request(subject=subject.name, cycle=cycle.name, due=due,
+                                                        review_id=review.id, reminder=kind == "due", locale=locale)
         criteria = [review_blocks.localized(c["name"], locale) for c in plan["criteria"]]
-        return review_blocks.review_request(name=author.name, cycle=cycle.name,
-                                            due=label("date", locale, d=review.due_date), criteria=criteria,
+        return review_blocks.review_request(name=author.name, cycle=cycle.name, due=due, criteria=criteria,
                                             review_id=review.id, reminder=kind == "due", locale=locale)
 
     def still_wanted() -> bool:
@@ -71,4 +77,6 @@ def _send(ctx: JobContext, review: Review, cycle: ReviewCycle, author: Person, k
 def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
     """Requests go out on the next tick; report now when any review is still requested."""
     with sessions() as session:
-        return now if cycles.open_requests(session, kind=ReviewKind.SELF) else None
+        waiting = cycles.open_requests(session, kind=ReviewKind.SELF) or cycles.open_requests(
+            session, kind=ReviewKind.MANAGER)
+    return now if waiting else None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from sqlmodel import Session, col, select
 
-from storage import audit, plans
-from storage.models import TEXT_MAX, Goal, Person, Review, ReviewCycle, ReviewKind
+from storage import audit, goals, plans
+from storage.models import TEXT_MAX, CheckIn, Goal, Kudos, Person, Review, ReviewCycle, ReviewKind
+from storage.weeks import week_key
 
 NOT_FOUND = "not_found"
 CLOSED = "review_closed"
@@ -110,3 +111,111 @@ def _rating(text: str | None, scale: set[int]) -> int | None:
 def _text(text: str | None) -> str | None:
     cleaned = (text or "").strip()
     return cleaned or None
+
+
+SUMMARY_MISSING = "summary_missing"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything a manager should see before rating someone, in one place."""
+
+    goals: list[tuple[Goal, float]]  # the subject's goals in the period with their rolled-up progress
+    checkins: int
+    avg_confidence: float | None
+    blockers: int
+    feedback: list[Review]  # weekly feedback and reflections in the period, oldest first
+    kudos: list[Kudos]
+    self_review: Review | None
+    peer_reviews: list[Review]  # submitted; the surface shows them without names when the cycle says so
+
+
+@dataclass(frozen=True)
+class ManagerReviewForm:
+    review: Review
+    cycle: ReviewCycle
+    subject: Person
+    plan: dict
+    evidence: Evidence
+
+
+def manager_review_form(session: Session, manager: Person, review_id: int) -> ManagerReviewForm:
+    """Return the manager review of someone with its evidence; only the manager it was asked of may open it."""
+    review = _own_request(session, manager, review_id, kind=ReviewKind.MANAGER)
+    cycle = session.get(ReviewCycle, review.cycle_id)
+    if cycle is None or cycle.state != "open":
+        raise ReviewError(CLOSED)
+    subject = session.get(Person, review.subject_id)
+    return ManagerReviewForm(review=review, cycle=cycle, subject=subject, plan=plans.plan_for(session, subject),
+                             evidence=_evidence(session, subject, cycle))
+
+
+def _evidence(session: Session, subject: Person, cycle: ReviewCycle) -> Evidence:
+    start = datetime.combine(cycle.period_start, time.min, tzinfo=UTC)
+    end = datetime.combine(cycle.period_end, time.max, tzinfo=UTC)
+    subject_goals = list(session.exec(
+        select(Goal).where(Goal.owner_id == subject.id, Goal.approval == "approved", col(Goal.archived_at).is_(None),
+                           Goal.due_date >= cycle.period_start).order_by(Goal.due_date, Goal.id)))
+    progress = goals.progress_map(session, subject_goals)
+    weeks = (week_key(cycle.period_start), week_key(cycle.period_end))
+    checkins = list(session.exec(select(CheckIn).where(CheckIn.person_id == subject.id, CheckIn.week >= weeks[0],
+                                                       CheckIn.week <= weeks[1])))
+    confidences = [c.confidence for c in checkins if c.confidence]
+    reviews = list(session.exec(select(Review).where(Review.subject_id == subject.id).order_by(Review.id)))
+    in_period = [r for r in reviews if r.kind in (ReviewKind.WEEKLY_FEEDBACK, ReviewKind.REFLECTION)
+                 and r.submitted_at is not None and start <= r.submitted_at <= end]
+    return Evidence(
+        goals=[(goal, progress.get(goal.id, 0.0)) for goal in subject_goals],
+        checkins=len(checkins),
+        avg_confidence=sum(confidences) / len(confidences) if confidences else None,
+        blockers=sum(1 for c in checkins if (c.blockers or "").strip()),
+        feedback=in_period,
+        kudos=list(session.exec(select(Kudos).where(Kudos.receiver_id == subject.id, Kudos.created_at >= start,
+                                                    Kudos.created_at <= end).order_by(Kudos.created_at))),
+        self_review=next((r for r in reviews if r.cycle_id == cycle.id and r.kind == ReviewKind.SELF
+                          and r.state == "submitted"), None),
+        peer_reviews=[r for r in reviews if r.cycle_id == cycle.id and r.kind == ReviewKind.PEER
+                      and r.state == "submitted"],
+    )
+
+
+def submit_manager_review(session: Session, manager: Person, review_id: int, *, ratings: dict[str, str | None],
+                          comments: dict[str, str | None], overall: str | None, strengths: str | None,
+                          to_improve: str | None, now: datetime) -> Review:
+    """Record the manager's ratings per criterion, the overall rating, and the written summary."""
+    form = manager_review_form(session, manager, review_id)
+    scale = {step["value"] for step in form.plan["rating_scale"]}
+    errors: dict[str, str] = {}
+    criteria: dict[str, dict] = {}
+    for criterion in form.plan["criteria"]:
+        key = criterion["key"]
+        rating = _rating(ratings.get(key), scale)
+        if rating is None:
+            errors[f"rating:{key}"] = RATING_MISSING if not (ratings.get(key) or "").strip() else RATING_INVALID
+        comment = _text(comments.get(key))
+        if comment is not None and len(comment) > TEXT_MAX:
+            errors[f"comment:{key}"] = TEXT_TOO_LONG
+        criteria[key] = {"rating": rating, "comment": comment}
+    overall_rating = _rating(overall, scale)
+    if overall_rating is None:
+        errors["overall"] = RATING_MISSING if not (overall or "").strip() else RATING_INVALID
+    summary = {"strengths": _text(strengths), "to_improve": _text(to_improve)}
+    for field, text in summary.items():
+        if text is None:
+            errors[field] = SUMMARY_MISSING
+        elif len(text) > TEXT_MAX:
+            errors[field] = TEXT_TOO_LONG
+    if errors:
+        raise ReviewValidationError(errors)
+    review = form.review
+    previous = review.rating
+    review.answers = {"criteria": criteria, **summary}
+    review.rating = overall_rating
+    review.text = summary["strengths"]
+    review.state = "submitted"
+    review.submitted_at = now
+    session.add(review)
+    audit.record(session, action="review.manager_submitted", entity="review", entity_id=review.id,
+                 actor_id=manager.id, now=now, detail={"rating": overall_rating, "previous_rating": previous})
+    session.flush()
+    return review

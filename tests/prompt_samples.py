@@ -66,6 +66,12 @@ SAMPLES: dict[str, dict] = {
     "review_request": {"name": "李雷", "cycle": "2026-H2", "due": "4 Dec 2026", "criteria": ["Results", "Quality"],
                        "reminder": False},
     "self_review_thanks": {"cycle": "2026-H2"},
+    "manager_review_request": {"subject": "李雷", "cycle": "2026-H2", "due": "16 Dec 2026", "reminder": False},
+    "manager_review_thanks": {"subject": "李雷", "cycle": "2026-H2", "rating": "4 · Exceeds expectations"},
+    "review_evidence": {"subject": "李雷", "cycle": "2026-H2",
+                        "goals": [{"title": "Billing", "percent": 75, "status": "on track"}], "checkins": 20,
+                        "confidence": 3.6, "blockers": 2, "feedback": ["escalate sooner"], "kudos": ["thanks!"],
+                        "self_review": ["Results 4"], "peers": ["A colleague: great partner"]},
 }
 
 LABEL_SAMPLES: dict[str, dict] = {

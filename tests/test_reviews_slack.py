@@ -10,9 +10,9 @@ from sqlmodel import select
 from bot.slack_client import make_web_client
 from prompts.review_blocks import OPEN_SELF_REVIEW_ACTION
 from scheduler import JobConfig, JobContext, review_reminders
-from storage import cycles
+from storage import cycles, kudos
 from storage.models import Review, ReviewCycle
-from tests.builders import approved_goal, load_org
+from tests.builders import approved_goal, load_org, person
 from tests.conftest import BOT_TOKEN
 from tests.slack_helpers import dms_to, last_dm_text, opened_view
 
@@ -94,3 +94,41 @@ def test_nothing_can_be_written_once_the_cycle_is_released(cycle, run_job, emula
     slack.block_action(EMPLOYEE, OPEN_SELF_REVIEW_ACTION, message=request)
     assert len(emulator.calls_to("views.open")) == views_before
     assert "its cycle is closed or released" in emulator.calls_to("response_url")[-1].params["text"]
+
+
+MANAGER = "UMGR1"
+
+
+def manager_requests(emulator) -> list[dict]:
+    return [m for m in dms_to(emulator, MANAGER) if "review_manager_open" in str(m.get("blocks"))]
+
+
+def test_the_manager_review_shows_the_evidence_and_needs_ratings_and_a_written_summary(
+        cycle, run_job, emulator, slack, session, sessions, clock):
+    with sessions() as s:
+        kudos.give(s, person(s, EMPLOYEE), person(s, CHINESE_EMPLOYEE), "谢谢你帮忙评审计费页面", now=clock.now())
+    run_job(TUESDAY_10AM_LONDON)
+    request = next(m for m in manager_requests(emulator) if "李雷" in m["text"])
+    slack.block_action(MANAGER, "review_manager_open", message=request)
+    view = opened_view(emulator)
+    evidence = view["blocks"][0]["text"]["text"]
+    assert "发布计费页面: 0%" in evidence and "谢谢你帮忙评审计费页面" in evidence
+    assert "*Self-review*: not written yet" in evidence
+
+    ratings = {b["block_id"]: "4" for b in view["blocks"] if b.get("block_id", "").startswith("rating:")}
+    refused = slack.view_submission(MANAGER, view, {**ratings, "overall": "4", "strengths": "", "to_improve": ""})
+    assert "a rating alone is not feedback" in refused.json()["errors"]["strengths"]
+    ok = slack.view_submission(MANAGER, view, {**ratings, "overall": "4", "strengths": "Owns the billing launch",
+                                               "to_improve": "Escalate blockers sooner"})
+    assert ok.status == 200 and not ok.body
+    session.expire_all()
+    review = session.exec(select(Review).where(Review.kind == "manager", Review.state == "submitted")).one()
+    assert review.rating == 4 and review.answers["to_improve"] == "Escalate blockers sooner"
+    assert "Your review of *李雷* for *2026-H2* is saved (4 · Exceeds expectations)" in last_dm_text(emulator, MANAGER)
+
+
+def test_only_the_manager_asked_may_open_or_submit_the_review(cycle, run_job, emulator, slack, session):
+    run_job(TUESDAY_10AM_LONDON)
+    request = next(m for m in manager_requests(emulator) if "李雷" in m["text"])
+    slack.block_action(EMPLOYEE, "review_manager_open", message={**request, "channel": f"D{EMPLOYEE}"})
+    assert "no longer exists, or you can't see it" in emulator.calls_to("response_url")[-1].params["text"]
