@@ -147,6 +147,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> i
         return commands.cycles_open(deps, args, out=stdout)
     if args.command == "cycles" and args.cycles_command == "list":
         return commands.cycles_list(deps, out=stdout)
+    if args.command == "cycles" and args.cycles_command == "release":
+        return commands.cycles_release(deps, args.name, out=stdout)
     raise CommandError(f"`{args.command} {args.cycles_command if args.command == 'cycles' else ''}` is not "
                        "available yet: it arrives with the review cycles feature")
 

@@ -17,6 +17,7 @@ from bot.errors import CommandError
 from bot.server import build_asgi
 from bot.settings import Settings
 from scheduler import JOBS, JobContext, build_scheduler, find_job
+from scheduler import results as result_delivery
 from storage import cycles, deliveries, exports, org, plans, privacy
 from storage.db import require_migrated
 
@@ -218,4 +219,19 @@ def cycles_list(deps: Deps, *, out: TextIO) -> int:
         cycle = row.cycle
         print(f"{cycle.name}: {cycle.state}, {cycle.period_start} to {cycle.period_end}; "
               f"done {row.done}, due {row.due}, overdue {row.overdue}", file=out)
+    return 0
+
+
+def cycles_release(deps: Deps, name: str, *, out: TextIO) -> int:
+    """Release a cycle: each employee gets their result, its label and its rewards in their language, once."""
+    try:
+        with deps.sessions() as session:
+            results = cycles.release(session, name, now=deps.clock.now())
+    except cycles.CycleError as exc:
+        raise CommandError(str(exc)) from exc
+    context = JobContext(sessions=deps.sessions, client=slack_web_client(deps), now=deps.clock.now(),
+                         config=job_config(deps.settings), forced=True, worker=f"cli:{os.getpid()}")
+    outcomes = [result_delivery.send_result(context, review) for review in results]
+    print(f"released {name}: {outcomes.count('sent')} result(s) sent, {len(outcomes) - outcomes.count('sent')} "
+          "not sent (see `checkin-bot jobs list`)", file=out)
     return 0

@@ -148,3 +148,10 @@ def manager_review_modal(form: Any, *, locale: str, anonymous_peer: str) -> dict
 
 def manager_review_thanks(*, subject: str, cycle: str, rating: str, locale: str) -> dict:
     return markdown_message(render("manager_review_thanks", locale, subject=subject, cycle=cycle, rating=rating))
+
+
+def review_result(*, cycle: str, rating: int, rating_label: str, strengths: str, to_improve: str, reward: dict,
+                  manager: str, locale: str) -> dict:
+    """The employee's released result: rating and label, strengths, what to improve, the rewards it leads to."""
+    return markdown_message(render("review_result", locale, cycle=cycle, rating=rating, label=rating_label,
+                                   strengths=strengths, to_improve=to_improve, reward=reward, manager=manager))

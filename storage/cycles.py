@@ -255,3 +255,25 @@ def open_requests(session: Session, *, kind: str) -> list[tuple[Review, ReviewCy
         .order_by(col(Review.due_date), col(Review.id))
     )
     return [tuple(row) for row in session.exec(query)]
+
+
+def release(session: Session, name: str, *, now: datetime, actor_id: int | None = None) -> list[Review]:
+    """Release a cycle's results; every manager review must be written first. Returns those reviews."""
+    cycle = find(session, name)
+    if cycle is None:
+        raise CycleError("not_found", f"no cycle named {name!r}")
+    if cycle.state in ("released", "closed"):
+        raise CycleError("already_released", f"{cycle.name!r} was already released")
+    manager_reviews = list(session.exec(
+        select(Review).where(Review.cycle_id == cycle.id, Review.kind == ReviewKind.MANAGER).order_by(Review.id)))
+    missing = [review for review in manager_reviews if review.state != "submitted"]
+    if missing:
+        raise CycleError("reviews_missing", f"{len(missing)} manager review(s) in {cycle.name!r} are not written "
+                                            "yet; `checkin-bot cycles list` shows them")
+    cycle.state = "released"
+    cycle.released_at = now
+    session.add(cycle)
+    audit.record(session, action="cycle.released", entity="reviewcycle", entity_id=cycle.id, actor_id=actor_id,
+                 now=now, detail={"results": len(manager_reviews)})
+    session.flush()
+    return manager_reviews
