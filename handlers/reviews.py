@@ -24,14 +24,26 @@ def register(app: App) -> None:
 
 def open_self_review(ack, body, action, context, client) -> None:
     ack()
+    _open(body, action, context, client, lambda session, person, review_id, locale: review_blocks.self_review_modal(
+        reviews.self_review_form(session, person, review_id), locale=locale))
+
+
+def open_manager_review(ack, body, action, context, client) -> None:
+    ack()
+    _open(body, action, context, client, lambda session, person, review_id, locale: (
+        review_blocks.manager_review_modal(reviews.manager_review_form(session, person, review_id), locale=locale,
+                                           anonymous_peer=label("anonymous_peer", locale))))
+
+
+def _open(body, action, context, client, build_view) -> None:
+    """Open a review's modal for its author; anyone else, or a closed cycle, gets a private refusal."""
     caller = identify(context, client, body["user"]["id"])
     raw_id = action.get("value") or ""
     try:
         if caller.person is None or not raw_id.isdigit():
             raise reviews.ReviewError(reviews.NOT_FOUND)
         with deps_of(context).sessions() as session:
-            form = reviews.self_review_form(session, caller.person, int(raw_id))
-            view = review_blocks.self_review_modal(form, locale=caller.locale)
+            view = build_view(session, caller.person, int(raw_id), caller.locale)
     except reviews.ReviewError as error:
         return tell(client, body, error_text(error.code, caller.locale))
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -60,22 +72,6 @@ def submit_self_review(ack, body, view, context, client) -> None:
     ack()
     client.chat_postMessage(channel=caller.person.slack_id,
                             **review_blocks.self_review_thanks(cycle=cycle_name, locale=caller.locale))
-
-
-def open_manager_review(ack, body, action, context, client) -> None:
-    ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw_id = action.get("value") or ""
-    try:
-        if caller.person is None or not raw_id.isdigit():
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            form = reviews.manager_review_form(session, caller.person, int(raw_id))
-            view = review_blocks.manager_review_modal(form, locale=caller.locale,
-                                                      anonymous_peer=label("anonymous_peer", caller.locale))
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def submit_manager_review(ack, body, view, context, client) -> None:

@@ -57,18 +57,8 @@ def submit_self_review(session: Session, person: Person, review_id: int, *, rati
                        comments: dict[str, str | None], evidence: dict[str, str | None], now: datetime) -> Review:
     """Record the self-review: a rating on the plan's scale and a comment per criterion, evidence per goal."""
     form = self_review_form(session, person, review_id)
-    scale = {step["value"] for step in form.plan["rating_scale"]}
     errors: dict[str, str] = {}
-    answers: dict[str, dict] = {"criteria": {}, "goals": {}}
-    for criterion in form.plan["criteria"]:
-        key = criterion["key"]
-        rating = _rating(ratings.get(key), scale)
-        if rating is None:
-            errors[f"rating:{key}"] = RATING_MISSING if not (ratings.get(key) or "").strip() else RATING_INVALID
-        comment = _text(comments.get(key))
-        if comment is not None and len(comment) > TEXT_MAX:
-            errors[f"comment:{key}"] = TEXT_TOO_LONG
-        answers["criteria"][key] = {"rating": rating, "comment": comment}
+    answers: dict[str, dict] = {"criteria": _criteria_answers(form.plan, ratings, comments, errors), "goals": {}}
     goal_ids = {str(goal.id) for goal in form.goals}
     for goal_id, text in evidence.items():
         if goal_id not in goal_ids:
@@ -88,6 +78,32 @@ def submit_self_review(session: Session, person: Person, review_id: int, *, rati
                  now=now, detail={"cycle_id": review.cycle_id})
     session.flush()
     return review
+
+
+def _criteria_answers(plan: dict, ratings: dict[str, str | None], comments: dict[str, str | None],
+                      errors: dict[str, str]) -> dict[str, dict]:
+    """Check a rating on the plan's scale and an optional comment per criterion, collecting errors."""
+    scale = _scale(plan)
+    answers = {}
+    for criterion in plan["criteria"]:
+        key = criterion["key"]
+        rating = _checked_rating(ratings.get(key), scale, errors, f"rating:{key}")
+        comment = _text(comments.get(key))
+        if comment is not None and len(comment) > TEXT_MAX:
+            errors[f"comment:{key}"] = TEXT_TOO_LONG
+        answers[key] = {"rating": rating, "comment": comment}
+    return answers
+
+
+def _scale(plan: dict) -> set[int]:
+    return {step["value"] for step in plan["rating_scale"]}
+
+
+def _checked_rating(text: str | None, scale: set[int], errors: dict[str, str], field: str) -> int | None:
+    rating = _rating(text, scale)
+    if rating is None:
+        errors[field] = RATING_MISSING if not (text or "").strip() else RATING_INVALID
+    return rating
 
 
 def _own_request(session: Session, person: Person, review_id: int, *, kind: str) -> Review:
@@ -184,21 +200,9 @@ def submit_manager_review(session: Session, manager: Person, review_id: int, *, 
                           to_improve: str | None, now: datetime) -> Review:
     """Record the manager's ratings per criterion, the overall rating, and the written summary."""
     form = manager_review_form(session, manager, review_id)
-    scale = {step["value"] for step in form.plan["rating_scale"]}
     errors: dict[str, str] = {}
-    criteria: dict[str, dict] = {}
-    for criterion in form.plan["criteria"]:
-        key = criterion["key"]
-        rating = _rating(ratings.get(key), scale)
-        if rating is None:
-            errors[f"rating:{key}"] = RATING_MISSING if not (ratings.get(key) or "").strip() else RATING_INVALID
-        comment = _text(comments.get(key))
-        if comment is not None and len(comment) > TEXT_MAX:
-            errors[f"comment:{key}"] = TEXT_TOO_LONG
-        criteria[key] = {"rating": rating, "comment": comment}
-    overall_rating = _rating(overall, scale)
-    if overall_rating is None:
-        errors["overall"] = RATING_MISSING if not (overall or "").strip() else RATING_INVALID
+    criteria = _criteria_answers(form.plan, ratings, comments, errors)
+    overall_rating = _checked_rating(overall, _scale(form.plan), errors, "overall")
     summary = {"strengths": _text(strengths), "to_improve": _text(to_improve)}
     for field, text in summary.items():
         if text is None:
