@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from handlers.context import deps_of, identify, locale_of, stranger_reply, tell
+from handlers.context import deps_of, identify, locale_of, mentioned_slack_id, stranger_reply, subcommand_of, tell
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.home import publish_home
 from prompts import blocks, checkin_blocks, label, render
@@ -19,7 +19,6 @@ from storage.permissions import PermissionDenied, can_decide_for
 from storage.weeks import ActiveHours, local_moment
 
 GOAL_FIELD = re.compile(r"^goal:(\d+):(value|status)$")
-MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 ALERT_JOB = "blocker-alerts"
 MORNING_HOUR = 9
 
@@ -37,13 +36,12 @@ def checkin_command(ack, command, context, client) -> None:
     caller = identify(context, client, command["user_id"])
     if caller.person is None:
         return ack(**stranger_reply(context, caller))
-    subcommand, _, rest = command.get("text", "").strip().partition(" ")
-    subcommand = subcommand.lower()
+    subcommand, rest = subcommand_of(command)
     if subcommand == "":
         ack()
         return open_checkin(client, context, caller.person, caller.locale, command["trigger_id"])
     if subcommand == "history":
-        return ack(**history_reply(context, caller.person, rest.strip(), locale=caller.locale))
+        return ack(**history_reply(context, caller.person, rest, locale=caller.locale))
     if subcommand in ("away", "back"):
         return ack(**away_reply(context, caller.person, rest if subcommand == "away" else "", locale=caller.locale))
     if subcommand == "help":
@@ -194,8 +192,8 @@ def history_reply(context, viewer: Person, argument: str, *, locale: str) -> dic
     with deps.sessions() as session:
         subject = viewer
         if argument:
-            match = MENTION.match(argument)
-            subject = people.by_slack_id(session, match.group(1)) if match else None
+            slack_id = mentioned_slack_id(argument)
+            subject = people.by_slack_id(session, slack_id) if slack_id else None
         try:
             if subject is None:
                 raise PermissionDenied("unknown person")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from bot.deps import Deps
 
 log = logging.getLogger(__name__)
+
+# How Slack sends a mention in command text when the command sets should_escape.
+MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,15 @@ def tell(client: WebClient, body: dict, text: str) -> None:
         WebhookClient(body["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
     else:
         client.chat_postMessage(channel=body["user"]["id"], text=text)
+
+
+def subcommand_of(command: dict) -> tuple[str, str]:
+    """Split a slash command's text into its first word (lower-cased) and the rest."""
+    first, _, rest = command.get("text", "").strip().partition(" ")
+    return first.lower(), rest.strip()
+
+
+def mentioned_slack_id(argument: str) -> str | None:
+    """Return the Slack id of an escaped mention (`<@U123|name>`) that is the whole argument."""
+    match = MENTION.match(argument.strip())
+    return match.group(1) if match else None

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, stranger_reply, today_for
+from handlers.context import deps_of, identify, locale_of, mentioned_slack_id, stranger_reply, subcommand_of, today_for
 from handlers.forms import inline_errors, view_values
 from handlers.home import publish_home
 from prompts import blocks, goal_blocks, render
@@ -15,7 +14,6 @@ from storage import goals, people
 from storage.models import GoalLevel, Person
 from storage.permissions import PermissionDenied
 
-MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 FORM_FIELDS = ("title", "metric", "unit", "start", "target", "due_date", "parent_id", "weight", "level",
                "description")
 
@@ -32,13 +30,12 @@ def goal_command(ack, command, context, client) -> None:
     caller = identify(context, client, command["user_id"])
     if caller.person is None:
         return ack(**stranger_reply(context, caller))
-    subcommand, _, rest = command.get("text", "").strip().partition(" ")
-    subcommand = subcommand.lower()
+    subcommand, rest = subcommand_of(command)
     if subcommand == "":
         ack()
         return open_new_goal(client, context, caller.person, caller.locale, command["trigger_id"])
     if subcommand == "list":
-        return ack(**goal_list_reply(context, caller.person, rest.strip(), locale=caller.locale))
+        return ack(**goal_list_reply(context, caller.person, rest, locale=caller.locale))
     if subcommand == "help":
         return ack(**blocks.help_message("goal_help", locale=caller.locale))
     return ack(**blocks.unknown_subcommand("/goal", command["text"], help_name="goal_help", locale=caller.locale))
@@ -131,10 +128,10 @@ def goal_list_reply(context, viewer: Person, argument: str, *, locale: str) -> d
     with deps.sessions() as session:
         subject = viewer
         if argument:
-            match = MENTION.match(argument)
-            if not match:
+            slack_id = mentioned_slack_id(argument)
+            if not slack_id:
                 return blocks.markdown_message(render("goal_list_who", locale))
-            subject = people.by_slack_id(session, match.group(1))
+            subject = people.by_slack_id(session, slack_id)
         try:
             if subject is None:
                 raise PermissionDenied("unknown person")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage import checkins, goals
@@ -26,6 +24,7 @@ from storage.models import (
 )
 from storage.permissions import PermissionDenied
 from tests.builders import load_org
+from tests.queries import counting_queries
 
 ZONE = "UTC"  # the organisation's default zone
 TODAY = date(2026, 11, 23)  # the `clock` fixture's Monday
@@ -82,20 +81,6 @@ def count(session: Session, model) -> int:
 def nudge_sent(session: Session, manager: Person, period: str, *, now: datetime, status=DeliveryStatus.SENT) -> None:
     session.add(Delivery(job="manager-nudges", person_id=manager.id, period=period, status=status, claimed_at=now))
     session.flush()
-
-
-@contextmanager
-def counting_queries(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def away_events(session: Session) -> list[AuditEvent]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage import checkins, coaching, goals
@@ -29,6 +27,7 @@ from storage.models import (
 )
 from storage.permissions import PermissionDenied
 from tests.builders import SMALL_ORG, approved_goal, load_org
+from tests.queries import counting_queries
 
 ZONE = "UTC"  # the organisation's default zone
 FRIDAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # still week 47 from Shanghai to New York
@@ -114,20 +113,6 @@ def count(session: Session, model) -> int:
 
 def counts(session: Session) -> tuple[int, ...]:
     return tuple(count(session, model) for model in (Review, ActionItem, GoalChange, AuditEvent, OneOnOne))
-
-
-@contextmanager
-def counting_queries(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 # --- the agenda --------------------------------------------------------------------------------

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage import cycles
 from storage.cycles import CycleError
 from storage.models import AuditEvent, Person, Review, ReviewCycle
 from tests.builders import load_org
+from tests.queries import counting_queries
 
 DATES = {
     "period_start": "2026-07-01",
@@ -42,20 +41,6 @@ def nothing_written(session: Session) -> bool:
     counts = [session.exec(select(func.count()).select_from(model)).one() for model in (ReviewCycle, Review)]
     events = session.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "cycle.opened"))
     return counts == [0, 0] and events.one() == 0
-
-
-@contextmanager
-def counting_queries(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def test_opening_a_cycle_for_a_team_creates_the_self_and_manager_reviews(session, people, clock):

@@ -17,6 +17,7 @@ from storage.models import CheckIn, Goal, Person, Review, ReviewCycle, Team
 from storage.org import import_org_csv
 from storage.weeks import shift_week
 from tests.builders import org_csv
+from tests.queries import counting_queries
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the `clock` fixture's Monday, in ISO week 2026-W48
 DUE = date(2027, 6, 30)
@@ -458,16 +459,8 @@ def test_reading_every_checkin_takes_one_query_however_many_there_are(session, e
         for person in people.values()
     )
     session.flush()
-    statements: list[str] = []
-
-    def record(_connection, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counting_queries(engine) as statements:
         count = sum(1 for _ in exports.rows(session, "checkins"))
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
     assert count == len(weeks) * len(people) > exports._BATCH
     assert len(statements) == 1

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage import goals
@@ -17,6 +15,7 @@ from storage.models import TEXT_MAX, TITLE_MAX, AuditEvent, Goal, GoalChange, Go
 from storage.org import import_org_csv
 from storage.permissions import PermissionDenied
 from tests.builders import org_csv
+from tests.queries import counting_queries
 
 TODAY = date(2026, 11, 23)  # the `clock` fixture's Monday
 DUE = "2026-12-31"
@@ -70,20 +69,6 @@ def count(session: Session, model) -> int:
 def snapshot(session: Session, goal: Goal) -> tuple:
     """Return the goal's values and the number of history and audit rows, to show nothing changed."""
     return goal.model_dump(), count(session, GoalChange), count(session, AuditEvent)
-
-
-@contextmanager
-def counting_queries(engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- numbers -----------------------------------------------------------------------------------
