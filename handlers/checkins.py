@@ -8,12 +8,14 @@ from datetime import datetime, time, timedelta
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
+from bot.deps import job_config
 from handlers.context import deps_of, identify, locale_of, mentioned_slack_id, stranger_reply, subcommand_of, tell
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.home import publish_home
 from prompts import blocks, checkin_blocks, label, render
 from prompts.goal_blocks import error_text, modal_errors, number
-from storage import checkins, deliveries, goals, people
+from prompts.welcome_blocks import welcome_message
+from storage import checkins, deliveries, goals, people, welcome
 from storage.models import CheckIn, Person
 from storage.permissions import PermissionDenied, can_decide_for
 from storage.weeks import ActiveHours, local_moment
@@ -46,9 +48,21 @@ def checkin_command(ack, command, context, client) -> None:
         return ack(**away_reply(context, caller.person, rest if subcommand == "away" else "", locale=caller.locale))
     if subcommand == "help":
         return ack(**blocks.help_message("checkin_help", locale=caller.locale))
+    if subcommand in ("welcome", "start"):
+        return ack(**welcome_reply(context, caller.person, locale=caller.locale))
     return ack(
         **blocks.unknown_subcommand("/checkin", command["text"], help_name="checkin_help", locale=caller.locale)
     )
+
+
+def welcome_reply(context, person: Person, *, locale: str) -> dict:
+    """The getting-started guide for the person's role, as the welcome job sends it."""
+    deps = deps_of(context)
+    config = job_config(deps.settings)
+    with deps.sessions() as session:
+        guide = welcome.guide_for(session, person)
+    return welcome_message(guide, name=person.name, reminder=config.reminder_slot, nudge=config.nudge_slot,
+                           digest=config.digest_slot, locale=locale)
 
 
 def open_from_button(ack, body, action, context, client) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler import digest, nudges, reminders, review_reminders
+from scheduler import digest, nudges, reminders, review_reminders, welcome
 from scheduler.context import JobContext, JobReport
 
 
@@ -24,6 +24,8 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    Job(welcome.JOB, "a getting-started guide for each person's role, when a plan first applies to them",
+        run=welcome.run, next_run=welcome.next_run),
     Job(reminders.JOB, "employees who have not checked in this week, at their local send time", run=reminders.run,
         next_run=reminders.next_run),
     Job(nudges.JOB, "each manager: last week's check-ins of their reports as a 1:1 agenda", run=nudges.run,

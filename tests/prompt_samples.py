@@ -2,6 +2,11 @@
 
 from datetime import date
 
+_WELCOME = {"name": "李雷", "plan": "Engineering", "cycle": "quarterly", "criteria": ["Results", "Quality"],
+            "reports": 3, "reminder": "on Friday at 15:00", "nudge": "on Monday at 09:00",
+            "digest": "on Monday at 10:00",
+            "cycles": [{"name": "2026-H2", "self_due": "4 Dec", "peer_due": "11 Dec", "manager_due": "18 Dec"}]}
+
 SAMPLES: dict[str, dict] = {
     "checkin_help": {},
     "goal_help": {},
@@ -75,6 +80,9 @@ SAMPLES: dict[str, dict] = {
                         "goals": [{"title": "Billing", "percent": 75, "status": "on track"}], "checkins": 20,
                         "confidence": 3.6, "blockers": 2, "feedback": ["escalate sooner"], "kudos": ["thanks!"],
                         "self_review": ["Results 4"], "peers": ["A colleague: great partner"]},
+    "welcome_employee": _WELCOME,
+    "welcome_manager": _WELCOME,
+    "welcome_hr": _WELCOME,
 }
 
 LABEL_SAMPLES: dict[str, dict] = {
@@ -92,4 +100,6 @@ LABEL_SAMPLES: dict[str, dict] = {
     "self_review_evidence": {"title": "Pilots"},
     "self_review_rating": {"name": "Quality"},
     "self_review_comment": {"name": "Quality"},
+    "slot": {"weekday": 4, "at": "15:00"},
+    "plan_cycle": {"cycle": "quarterly"},
 }

@@ -12,5 +12,6 @@ def test_the_scheduler_has_one_tick_with_a_stable_id():
 
 
 def test_the_contract_job_names_are_registered():
-    assert [job.name for job in JOBS] == ["checkin-reminders", "manager-nudges", "hr-digest",
-                                         "review-reminders"]
+    names = [job.name for job in JOBS]
+    assert {"checkin-reminders", "manager-nudges", "hr-digest", "review-reminders"} <= set(names)
+    assert names[0] == "welcome"  # the guide arrives before anything it explains
