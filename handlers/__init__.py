@@ -2,9 +2,25 @@
 
 from slack_bolt import App
 
-from handlers import checkins, coaching, errors, goal_changes, goal_decisions, goals, home, hr, kudos, reviews
+from handlers import (
+    calibration,
+    checkins,
+    coaching,
+    errors,
+    goal_changes,
+    goal_decisions,
+    goals,
+    home,
+    hr,
+    improvement,
+    kudos,
+    peers,
+    reviews,
+)
 
-MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews)
+MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews, peers,
+           calibration,
+           improvement)
 
 
 def register_all(app: App) -> None:

@@ -17,6 +17,8 @@ def view_values(view: dict) -> dict[str, str | None]:
 def _value(state: dict) -> str | None:
     if "selected_options" in state:  # checkboxes and multi-selects: the chosen values, comma-separated
         return ",".join(option["value"] for option in state["selected_options"]) or None
+    if "selected_users" in state:
+        return ",".join(state["selected_users"]) or None
     if state.get("selected_option"):
         return state["selected_option"].get("value")
     for key in ("value", "selected_date", "selected_time", "selected_user", "selected_conversation"):

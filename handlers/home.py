@@ -10,8 +10,9 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.context import deps_of, locale_of
 from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
-from storage import checkins, goals, people
+from storage import checkins, cycles, goals, people
 from storage.models import Person
+from storage.permissions import is_hr
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
                     alignment_goals=alignment, progress=progress, owner_names=owners,
                     latest_checkin=checkins.latest(session, person),
                     streak=checkins.streak(session, person, now=now, default_zone=default_zone),
-                    checked_in_this_week=checkins.existing(session, person, this_week) is not None)
+                    checked_in_this_week=checkins.existing(session, person, this_week) is not None,
+                    cycles=cycles.summaries(session, now=now) if is_hr(person) else None)
 
 
 def publish_home(client, context, person: Person, *, pages: HomePages | None = None) -> None:

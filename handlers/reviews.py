@@ -52,7 +52,7 @@ def _open(body, action, context, client, build_view) -> None:
 def submit_self_review(ack, body, view, context, client) -> None:
     deps = deps_of(context)
     caller = identify(context, client, body["user"]["id"])
-    fields = _fields(view_values(view))
+    fields = review_fields(view_values(view))
     review_id = metadata_id(view)
     try:
         if caller.person is None or review_id is None:
@@ -64,11 +64,9 @@ def submit_self_review(ack, body, view, context, client) -> None:
             cycle_name = reviews.self_review_form(session, caller.person, review.id).cycle.name
     except reviews.ReviewValidationError as error:
         errors = modal_errors(error.errors, caller.locale)
-        first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
-        return ack(response_action="errors", errors=inline_errors(errors, view, fallback=first))
+        return ack(response_action="errors", errors=inline_errors(errors, view, fallback=first_input(view)))
     except reviews.ReviewError as error:
-        first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
-        return ack(response_action="errors", errors={first: error_text(error.code, caller.locale)})
+        return ack(response_action="errors", errors={first_input(view): error_text(error.code, caller.locale)})
     ack()
     client.chat_postMessage(channel=caller.person.slack_id,
                             **review_blocks.self_review_thanks(cycle=cycle_name, locale=caller.locale))
@@ -78,9 +76,9 @@ def submit_manager_review(ack, body, view, context, client) -> None:
     deps = deps_of(context)
     caller = identify(context, client, body["user"]["id"])
     values = view_values(view)
-    fields = _fields(values)
+    fields = review_fields(values)
     review_id = metadata_id(view)
-    first = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
+    first = first_input(view)
     try:
         if caller.person is None or review_id is None:
             raise reviews.ReviewError(reviews.NOT_FOUND)
@@ -101,7 +99,12 @@ def submit_manager_review(ack, body, view, context, client) -> None:
         subject=form.subject.name, cycle=form.cycle.name, rating=f"{review.rating} · {shown}", locale=caller.locale))
 
 
-def _fields(values: dict) -> dict[str, dict[str, str | None]]:
+def first_input(view: dict) -> str:
+    """The block an error about the whole form goes on: Slack shows errors on input blocks only."""
+    return next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
+
+
+def review_fields(values: dict) -> dict[str, dict[str, str | None]]:
     fields: dict[str, dict[str, str | None]] = {"rating": {}, "comment": {}, "evidence": {}}
     for block_id, value in values.items():
         match = FIELD.match(block_id)

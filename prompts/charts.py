@@ -62,3 +62,32 @@ def trend_chart(series: Sequence[Series], *, weeks: Sequence[str], title: str, p
             return buffer.getvalue()
         finally:
             plt.close(figure)
+
+
+MAX_BARS = 12
+
+
+def distribution_chart(distribution: dict[str, dict[int, int]], *, scale: Sequence[int], title: str,
+                       people_label: str, rating_names: dict[int, str]) -> bytes:
+    """Grouped bars: for each rating on the scale, how many people of each team got it (calibration)."""
+    with warnings.catch_warnings(), plt.rc_context({"font.family": _font_family(), "axes.spines.top": False,
+                                                    "axes.spines.right": False}):
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
+        try:
+            teams = sorted(distribution)[:MAX_BARS]
+            width = 0.8 / max(len(teams), 1)
+            for index, team in enumerate(teams):
+                offsets = [value + (index - (len(teams) - 1) / 2) * width for value in range(len(scale))]
+                axes.bar(offsets, [distribution[team].get(rating, 0) for rating in scale], width=width, label=team)
+            axes.set_xticks(list(range(len(scale))), [f"{r}\n{rating_names.get(r, '')}"[:30] for r in scale])
+            axes.set_ylabel(people_label)
+            axes.yaxis.get_major_locator().set_params(integer=True)
+            axes.set_title(title)
+            axes.legend(fontsize=8, frameon=False)
+            figure.tight_layout()
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png")
+            return buffer.getvalue()
+        finally:
+            plt.close(figure)

@@ -17,6 +17,8 @@ GOALS_PER_PAGE = 20
 WAITING_SHOWN = 5
 ALIGNMENT_SHOWN = 8
 VIEW_BLOCKS_MAX = 100
+CYCLES_SHOWN = 3
+CALIBRATE_ACTION = "cycle_calibrate"  # handled with calibration (prompts.calibration_blocks)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class HomeData:
     latest_checkin: Any | None = None
     streak: int = 0
     checked_in_this_week: bool = False
+    cycles: Sequence[Any] | None = None  # HR only: storage.cycles.CycleSummary, newest first
 
 
 def _header(text: str) -> dict:
@@ -77,6 +80,8 @@ def home_view(data: HomeData, *, locale: str, pages: HomePages | None = None) ->
     blocks += [{"type": "divider"}, _header(label("home_checkins", locale))]
     blocks += checkin_blocks.home_section(latest=data.latest_checkin, streak=data.streak,
                                           this_week_done=data.checked_in_this_week, locale=locale)
+    if data.cycles is not None:
+        blocks += _cycles(data.cycles, locale=locale)
     if data.waiting:
         blocks += _waiting(data, locale=locale)
     blocks += _paged_goals(label("home_your_goals", locale), data.my_goals, data.progress, locale=locale,
@@ -91,6 +96,20 @@ def home_view(data: HomeData, *, locale: str, pages: HomePages | None = None) ->
                    for goal in data.alignment_goals[:ALIGNMENT_SHOWN]]
     # The layout's budget stays under the limit; the cut only guards against a future section overspending.
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
+
+
+def _cycles(summaries: Sequence[Any], *, locale: str) -> list[dict]:
+    """HR's cycles: where each stands, with its calibration a click away."""
+    blocks = [{"type": "divider"}, _header(label("home_cycles", locale))]
+    if not summaries:
+        return [*blocks, _context(label("home_no_cycles", locale))]
+    for summary in summaries[:CYCLES_SHOWN]:
+        section = _markdown(label("home_cycle_line", locale, name=summary.cycle.name, state=summary.cycle.state,
+                                  done=summary.done, due=summary.due, overdue=summary.overdue))
+        section["accessory"] = {"type": "button", "action_id": CALIBRATE_ACTION, "value": str(summary.cycle.id),
+                                "text": {"type": "plain_text", "text": label("calibrate", locale)}}
+        blocks.append(section)
+    return blocks
 
 
 def _waiting(data: HomeData, *, locale: str) -> list[dict]:

@@ -9,13 +9,15 @@ from prompts.blocks import markdown_message, sections
 from prompts.render import label, render
 
 OPEN_SELF_REVIEW_ACTION = "review_self_open"
+CHOOSE_PEERS_ACTION = "peers_choose"  # handled with the other peer actions (prompts.peer_blocks)
 SELF_REVIEW_VIEW = "review_self_submit"
 TEXT_MAX = 3000
 GOALS_IN_MODAL = 15
 
 
-def _plain(text: str) -> dict:
+def plain(text: str) -> dict:
     return {"type": "plain_text", "text": text[:2000], "emoji": True}
+
 
 
 def localized(value: Any, locale: str) -> str:
@@ -25,12 +27,16 @@ def localized(value: Any, locale: str) -> str:
 
 
 def review_request(*, name: str, cycle: str, due: str, criteria: Sequence[str], review_id: int, reminder: bool,
-                   locale: str) -> dict:
-    """The DM asking for a self-review (or reminding of it), with a button to the modal."""
+                   locale: str, cycle_id: int | None = None) -> dict:
+    """The DM asking for a self-review (or reminding of it), with a button to the modal and one to choose peers."""
     text = render("review_request", locale, name=name, cycle=cycle, due=due, criteria=criteria, reminder=reminder)
+    buttons = [{"type": "button", "action_id": OPEN_SELF_REVIEW_ACTION, "style": "primary", "value": str(review_id),
+                "text": plain(label("write_self_review", locale))}]
+    if cycle_id is not None:
+        buttons.append({"type": "button", "action_id": CHOOSE_PEERS_ACTION, "value": str(cycle_id),
+                        "text": plain(label("choose_peers", locale))})
     return {"text": text, "blocks": [*sections(text), {"type": "actions", "block_id": f"self-{review_id}",
-            "elements": [{"type": "button", "action_id": OPEN_SELF_REVIEW_ACTION, "style": "primary",
-                          "value": str(review_id), "text": _plain(label("write_self_review", locale))}]}]}
+                                                        "elements": buttons}]}
 
 
 def self_review_modal(form: Any, *, locale: str) -> dict:
@@ -38,41 +44,58 @@ def self_review_modal(form: Any, *, locale: str) -> dict:
     answers = form.review.answers or {}
     blocks: list[dict] = []
     for goal in form.goals[:GOALS_IN_MODAL]:
-        blocks.append(_text_input(f"evidence:{goal.id}", label("self_review_evidence", locale, title=goal.title),
+        blocks.append(long_input(f"evidence:{goal.id}", label("self_review_evidence", locale, title=goal.title),
                                   initial=(answers.get("goals", {}).get(str(goal.id)) or {}).get("evidence")))
-    options = [{"text": _plain(f"{step['value']} · {localized(step['label'], locale)}"[:75]),
-                "value": str(step["value"])} for step in form.plan["rating_scale"]]
-    for criterion in form.plan["criteria"]:
-        key, name = criterion["key"], localized(criterion["name"], locale)
-        given = (answers.get("criteria", {}).get(key) or {})
-        element: dict = {"type": "static_select", "action_id": "rating", "options": options}
-        initial = next((o for o in options if o["value"] == str(given.get("rating"))), None)
-        if initial:
-            element["initial_option"] = initial
-        block = {"type": "input", "block_id": f"rating:{key}", "label": _plain(label("self_review_rating", locale,
-                                                                                      name=name)),
-                 "element": element}
-        if criterion.get("description"):
-            block["hint"] = _plain(localized(criterion["description"], locale))
-        blocks += [block, _text_input(f"comment:{key}", label("self_review_comment", locale, name=name),
-                                      initial=given.get("comment"))]
+    blocks += criteria_inputs(form.plan, answers, locale=locale)
     return {
         "type": "modal",
         "callback_id": SELF_REVIEW_VIEW,
         "private_metadata": str(form.review.id),
-        "title": _plain(label("self_review_title", locale)[:24]),
-        "submit": _plain(label("submit", locale)),
-        "close": _plain(label("cancel", locale)),
+        "title": plain(label("self_review_title", locale)[:24]),
+        "submit": plain(label("submit", locale)),
+        "close": plain(label("cancel", locale)),
         "blocks": [*sections(f"*{form.cycle.name}*"), *blocks][:100],
     }
 
 
-def _text_input(block_id: str, label_text: str, *, initial: str | None) -> dict:
+def scale_options(plan: dict, locale: str) -> list[dict]:
+    return [{"text": plain(f"{step['value']} · {localized(step['label'], locale)}"[:75]), "value": str(step["value"])}
+            for step in plan["rating_scale"]]
+
+
+def rating_select(block_id: str, label_text: str, options: list[dict], *, given: Any, hint: str | None = None) -> dict:
+    element: dict = {"type": "static_select", "action_id": "rating", "options": options}
+    initial = next((o for o in options if o["value"] == str(given)), None)
+    if initial:
+        element["initial_option"] = initial
+    block = {"type": "input", "block_id": block_id, "label": plain(label_text), "element": element}
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def criteria_inputs(plan: dict, answers: dict, *, locale: str) -> list[dict]:
+    """Per criterion of the plan: a rating on its scale and why, prefilled with what was written before."""
+    options = scale_options(plan, locale)
+    blocks: list[dict] = []
+    for criterion in plan["criteria"]:
+        key, name = criterion["key"], localized(criterion["name"], locale)
+        given = answers.get("criteria", {}).get(key) or {}
+        hint = localized(criterion["description"], locale) if criterion.get("description") else None
+        blocks += [rating_select(f"rating:{key}", label("self_review_rating", locale, name=name), options,
+                                 given=given.get("rating"), hint=hint),
+                   long_input(f"comment:{key}", label("self_review_comment", locale, name=name),
+                              initial=given.get("comment"))]
+    return blocks
+
+
+def long_input(block_id: str, label_text: str, *, initial: str | None, optional: bool = True) -> dict:
     element = {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": TEXT_MAX}
     if initial:
         element["initial_value"] = initial
-    return {"type": "input", "block_id": block_id, "optional": True, "label": _plain(label_text),
+    return {"type": "input", "block_id": block_id, "optional": optional, "label": plain(label_text),
             "element": element}
+
 
 
 def self_review_thanks(*, cycle: str, locale: str) -> dict:
@@ -95,7 +118,7 @@ def manager_review_request(*, subject: str, cycle: str, due: str, review_id: int
     text = render("manager_review_request", locale, subject=subject, cycle=cycle, due=due, reminder=reminder)
     return {"text": text, "blocks": [*sections(text), {"type": "actions", "block_id": f"manager-{review_id}",
             "elements": [{"type": "button", "action_id": OPEN_MANAGER_REVIEW_ACTION, "style": "primary",
-                          "value": str(review_id), "text": _plain(label("write_manager_review", locale))}]}]}
+                          "value": str(review_id), "text": plain(label("write_manager_review", locale))}]}]}
 
 
 def evidence_text(form: Any, *, locale: str, anonymous_peer: str) -> str:
@@ -118,30 +141,28 @@ def evidence_text(form: Any, *, locale: str, anonymous_peer: str) -> str:
 
 def manager_review_modal(form: Any, *, locale: str, anonymous_peer: str) -> dict:
     """The evidence on top; then a rating and why per criterion, an overall rating, strengths, what to improve."""
-    options = [{"text": _plain(f"{step['value']} · {localized(step['label'], locale)}"[:75]),
-                "value": str(step["value"])} for step in form.plan["rating_scale"]]
-    blocks: list[dict] = sections(evidence_text(form, locale=locale, anonymous_peer=anonymous_peer))
-    for criterion in form.plan["criteria"]:
-        key, name = criterion["key"], localized(criterion["name"], locale)
-        block = {"type": "input", "block_id": f"rating:{key}", "label": _plain(name),
-                 "element": {"type": "static_select", "action_id": "rating", "options": options}}
-        if criterion.get("description"):
-            block["hint"] = _plain(localized(criterion["description"], locale))
-        blocks += [block, _text_input(f"comment:{key}", label("self_review_comment", locale, name=name),
-                                      initial=None)]
+    answers = form.review.answers or {}
+    blocks: list[dict] = []
+    revisit = answers.get("revisit")
+    if revisit:  # HR asked to look again: their note first, the earlier answers prefilled below
+        blocks += sections(render("revisit_note", locale, note=revisit.get("note") or ""))
+    blocks += sections(evidence_text(form, locale=locale, anonymous_peer=anonymous_peer))
+    blocks += criteria_inputs(form.plan, answers, locale=locale)
     blocks += [
-        {"type": "input", "block_id": "overall", "label": _plain(label("manager_review_overall", locale)),
-         "element": {"type": "static_select", "action_id": "overall", "options": options}},
-        {**_text_input("strengths", label("manager_review_strengths", locale), initial=None), "optional": False},
-        {**_text_input("to_improve", label("manager_review_to_improve", locale), initial=None), "optional": False},
+        rating_select("overall", label("manager_review_overall", locale), scale_options(form.plan, locale),
+                      given=form.review.rating),
+        long_input("strengths", label("manager_review_strengths", locale), initial=answers.get("strengths"),
+                   optional=False),
+        long_input("to_improve", label("manager_review_to_improve", locale), initial=answers.get("to_improve"),
+                   optional=False),
     ]
     return {
         "type": "modal",
         "callback_id": MANAGER_REVIEW_VIEW,
         "private_metadata": str(form.review.id),
-        "title": _plain(label("manager_review_title", locale)[:24]),
-        "submit": _plain(label("submit", locale)),
-        "close": _plain(label("cancel", locale)),
+        "title": plain(label("manager_review_title", locale)[:24]),
+        "submit": plain(label("submit", locale)),
+        "close": plain(label("cancel", locale)),
         "blocks": blocks[:100],
     }
 
@@ -150,8 +171,21 @@ def manager_review_thanks(*, subject: str, cycle: str, rating: str, locale: str)
     return markdown_message(render("manager_review_thanks", locale, subject=subject, cycle=cycle, rating=rating))
 
 
+ACKNOWLEDGE_ACTION = "result_acknowledge"
+
+
 def review_result(*, cycle: str, rating: int, rating_label: str, strengths: str, to_improve: str, reward: dict,
-                  manager: str, locale: str) -> dict:
-    """The employee's released result: rating and label, strengths, what to improve, the rewards it leads to."""
-    return markdown_message(render("review_result", locale, cycle=cycle, rating=rating, label=rating_label,
-                                   strengths=strengths, to_improve=to_improve, reward=reward, manager=manager))
+                  manager: str, locale: str, peers: Sequence[Any] = (), review_id: int | None = None) -> dict:
+    """The employee's released result: rating and label, strengths, what to improve, the rewards it leads to.
+
+    `peers` are storage.peers.PeerFeedback; only their words are shown, never who wrote them.
+    """
+    feedback = [{"strengths": _clip(p.strengths), "to_improve": _clip(p.to_improve)} for p in peers]
+    text = render("review_result", locale, cycle=cycle, rating=rating, label=rating_label, strengths=strengths,
+                  to_improve=to_improve, reward=reward, manager=manager, peers=feedback)
+    message = markdown_message(text)
+    if review_id is not None:
+        message["blocks"].append({"type": "actions", "block_id": f"result-{review_id}", "elements": [
+            {"type": "button", "action_id": ACKNOWLEDGE_ACTION, "style": "primary", "value": str(review_id),
+             "text": plain(label("acknowledge", locale))}]})
+    return message

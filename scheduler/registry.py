@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler import digest, nudges, reminders, review_reminders, welcome
+from scheduler import digest, improvement_checks, nudges, reminders, results, review_reminders, welcome
 from scheduler.context import JobContext, JobReport
 
 
@@ -32,8 +32,13 @@ JOBS: tuple[Job, ...] = (
         next_run=nudges.next_run),
     Job(digest.JOB, "HR: last week's participation and risks by team, with a chart", run=digest.run,
         next_run=digest.next_run),
-    Job(review_reminders.JOB, "self-review requests in open cycles, and a reminder before each is due",
+    Job(review_reminders.JOB,
+        "self, peer and manager review requests in open cycles, and a reminder before each due date",
         run=review_reminders.run, next_run=review_reminders.next_run),
+    Job(results.JOB, "released results to each employee, and results below target to their manager",
+        run=results.run, next_run=results.next_run),
+    Job(improvement_checks.JOB, "each check date of an improvement plan, to the employee and their manager",
+        run=improvement_checks.run, next_run=improvement_checks.next_run),
 )
 
 

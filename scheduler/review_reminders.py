@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from prompts import review_blocks
+from prompts import peer_blocks, review_blocks
 from prompts.render import label
 from scheduler.context import JobConfig, JobContext, JobReport
 from scheduler.outbox import deliver, waiting_again
@@ -13,14 +13,14 @@ from storage.models import Person, Review, ReviewCycle, ReviewKind
 
 JOB = "review-reminders"
 REMIND_DAYS_BEFORE = 2
+KINDS = (ReviewKind.SELF, ReviewKind.PEER, ReviewKind.MANAGER)
 
 
 def run(ctx: JobContext) -> JobReport:
     """Send each review request once, and one reminder per review in the days before it is due."""
     report = JobReport()
     with ctx.sessions() as session:
-        requests = [*cycles.open_requests(session, kind=ReviewKind.SELF),
-                    *cycles.open_requests(session, kind=ReviewKind.MANAGER)]
+        requests = [request for kind in KINDS for request in cycles.open_requests(session, kind=kind)]
         taken = deliveries.taken_keys(session, job=JOB, periods={_period(r, kind) for r, _, _ in requests
                                                                   for kind in ("request", "due")})
     retry_ids = {_review_id(d.period) for d in waiting_again(ctx, JOB)}
@@ -57,12 +57,17 @@ def _send(ctx: JobContext, review: Review, cycle: ReviewCycle, author: Person, k
         with ctx.sessions() as session:
             subject = session.get(Person, review.subject_id)
             plan = plans.plan_for(session, subject)
+        if review.kind == ReviewKind.PEER:
+            return peer_blocks.peer_request(subject=subject.name, cycle=cycle.name, due=due,
+                                            anonymous=cycle.peers_anonymous, review_id=review.id,
+                                            reminder=kind == "due", locale=locale)
         if review.kind == ReviewKind.MANAGER:
             return review_blocks.manager_review_request(subject=subject.name, cycle=cycle.name, due=due,
                                                         review_id=review.id, reminder=kind == "due", locale=locale)
         criteria = [review_blocks.localized(c["name"], locale) for c in plan["criteria"]]
         return review_blocks.review_request(name=author.name, cycle=cycle.name, due=due, criteria=criteria,
-                                            review_id=review.id, reminder=kind == "due", locale=locale)
+                                            review_id=review.id, reminder=kind == "due", locale=locale,
+                                            cycle_id=cycle.id)
 
     def still_wanted() -> bool:
         with ctx.sessions() as session:
@@ -77,6 +82,5 @@ def _send(ctx: JobContext, review: Review, cycle: ReviewCycle, author: Person, k
 def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
     """Requests go out on the next tick; report now when any review is still requested."""
     with sessions() as session:
-        waiting = cycles.open_requests(session, kind=ReviewKind.SELF) or cycles.open_requests(
-            session, kind=ReviewKind.MANAGER)
+        waiting = any(cycles.open_requests(session, kind=kind) for kind in KINDS)
     return now if waiting else None

@@ -1,5 +1,6 @@
 """Every template and label renders in every locale, with the same names in each."""
 
+import importlib
 import re
 from pathlib import Path
 
@@ -67,12 +68,21 @@ def test_every_message_carries_a_text_fallback():
 
 
 WARNINGS = {"no_number", "not_aligned"}  # the SMART coach's hints, worded in goal_confirm
+NOT_ERRORS = {  # states and kinds that share the constant style
+    "peers": {"peers", "proposed", "requested", "submitted", "declined"},
+    "calibration": {"response"},
+    "improvement": {"open", "met", "not_met"},
+    "cycles": {"requested", "submitted", "declined"},
+}
 
 
-@pytest.mark.parametrize("module", ["goals", "checkins", "coaching", "kudos", "reviews"])
+@pytest.mark.parametrize("module", ["goals", "checkins", "coaching", "kudos", "reviews", "peers", "calibration",
+                                    "improvement", "cycles"])
 def test_every_error_code_storage_can_return_has_words_in_every_locale(module):
     source = (Path(__file__).parents[1] / "storage" / f"{module}.py").read_text()
     codes = set(re.findall(r'^[A-Z_]+ = "([a-z_]+)"\s*$', source, re.MULTILINE)) - WARNINGS
+    codes |= set(getattr(importlib.import_module(f"storage.{module}"), "ERROR_CODES", ()))
+    codes -= NOT_ERRORS.get(module, set())
     for locale in LOCALES:
         missing = {code for code in codes if f"error_{code}" not in label_names(locale)}
         assert not missing, f"{locale} has no words for {sorted(missing)}"

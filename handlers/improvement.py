@@ -1,0 +1,157 @@
+"""Improvement plans in Slack: the manager opens one, the employee commits, checks are recorded."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.context import deps_of, identify, locale_of, tell, today_for
+from handlers.forms import inline_errors, metadata_id, view_values
+from prompts import improvement_blocks
+from prompts.goal_blocks import error_text, modal_errors
+from prompts.render import label
+from storage import improvement
+from storage.models import Person
+
+
+def register(app: App) -> None:
+    app.action(improvement_blocks.OPEN_PLAN_ACTION)(open_plan_form)
+    app.view(improvement_blocks.PLAN_VIEW)(submit_plan)
+    app.action(improvement_blocks.COMMITMENTS_ACTION)(open_commitments)
+    app.view(improvement_blocks.COMMITMENTS_VIEW)(submit_commitments)
+    app.action(improvement_blocks.RECORD_CHECK_ACTION)(open_check)
+    app.view(improvement_blocks.CHECK_VIEW)(submit_check)
+
+
+def _subject_and_cycle(value: str | None) -> tuple[int, int | None] | None:
+    """"subject:cycle" from the below-target prompt, or "subject" alone; anything else reads as forged."""
+    subject, _, cycle = (value or "").partition(":")
+    if not subject.isdigit() or (cycle and not cycle.isdigit()):
+        return None
+    return int(subject), int(cycle) if cycle else None
+
+
+def open_plan_form(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    target = _subject_and_cycle(action.get("value"))
+    with deps_of(context).sessions() as session:
+        subject = session.get(Person, target[0]) if target and caller.person else None
+        allowed = subject is not None and improvement.may_open(session, caller.person, subject)
+    if not allowed:
+        return tell(client, body, error_text(improvement.NOT_FOUND, caller.locale))
+    client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.plan_modal(
+        subject=subject.name, value=action["value"], locale=caller.locale))
+
+
+def submit_plan(ack, body, view, context, client) -> None:
+    deps = deps_of(context)
+    caller = identify(context, client, body["user"]["id"])
+    target = _subject_and_cycle(view.get("private_metadata"))
+    values = view_values(view)
+    try:
+        if caller.person is None or target is None:
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+        with deps.sessions() as session:
+            plan = improvement.open_plan(
+                session, caller.person, target[0], gaps=values.get("gaps"),
+                causes=[c for c in (values.get("causes") or "").split(",") if c],
+                cause_notes=values.get("cause_notes"), actions=values.get("actions"), support=values.get("support"),
+                success_measure=values.get("success_measure"),
+                check_dates=[values.get(field) for field in improvement_blocks.CHECK_FIELDS],
+                cycle_id=target[1], today=today_for(context, caller.person), now=deps.clock.now())
+            shown = improvement.view(session, caller.person, plan.id)
+    except improvement.ImprovementValidationError as error:
+        errors = modal_errors({("check_1" if f == "check_dates" else f): c for f, c in error.errors.items()},
+                              caller.locale)
+        return ack(response_action="errors", errors=inline_errors(errors, view, fallback="gaps"))
+    except improvement.ImprovementError as error:
+        return ack(response_action="errors", errors={"gaps": error_text(error.code, caller.locale)})
+    ack()
+    client.chat_postMessage(channel=caller.slack_id, **improvement_blocks.plan_opened(subject=shown.person.name,
+                                                                                     locale=caller.locale))
+    if shown.person.slack_id:
+        client.chat_postMessage(channel=shown.person.slack_id, **improvement_blocks.plan_to_employee(
+            shown, locale=locale_of(context, shown.person)))
+
+
+def open_commitments(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    raw = action.get("value") or ""
+    try:
+        if caller.person is None or not raw.isdigit():
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+        with deps_of(context).sessions() as session:
+            shown = improvement.view(session, caller.person, int(raw))
+        if shown.person.id != caller.person.id:
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+    except improvement.ImprovementError as error:
+        return tell(client, body, error_text(error.code, caller.locale))
+    client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.commitments_modal(
+        shown, locale=caller.locale))
+
+
+def submit_commitments(ack, body, view, context, client) -> None:
+    deps = deps_of(context)
+    caller = identify(context, client, body["user"]["id"])
+    plan_id = metadata_id(view)
+    try:
+        if caller.person is None or plan_id is None:
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+        with deps.sessions() as session:
+            plan = improvement.add_commitments(session, caller.person, plan_id,
+                                               view_values(view).get("commitments"), now=deps.clock.now())
+            manager = session.get(Person, plan.manager_id)
+    except improvement.ImprovementValidationError as error:
+        return ack(response_action="errors", errors={"commitments": " ".join(
+            modal_errors(error.errors, caller.locale).values())})
+    except improvement.ImprovementError as error:
+        return ack(response_action="errors", errors={"commitments": error_text(error.code, caller.locale)})
+    ack()
+    client.chat_postMessage(channel=caller.slack_id, text=label("ip_commitments_saved", caller.locale))
+    if manager is not None and manager.active and manager.slack_id:
+        client.chat_postMessage(channel=manager.slack_id, **improvement_blocks.commitments_to_manager(
+            subject=caller.person.name, commitments=plan.employee_commitments or "",
+            locale=locale_of(context, manager)))
+
+
+def open_check(ack, body, action, context, client) -> None:
+    ack()
+    caller = identify(context, client, body["user"]["id"])
+    raw = action.get("value") or ""
+    with deps_of(context).sessions() as session:
+        found = improvement.check_for(session, caller.person, int(raw)) if caller.person and raw.isdigit() else None
+    if found is None:
+        return tell(client, body, error_text(improvement.NOT_FOUND, caller.locale))
+    client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.check_modal(
+        int(raw), subject=found.person.name, locale=caller.locale))
+
+
+def submit_check(ack, body, view, context, client) -> None:
+    deps = deps_of(context)
+    caller = identify(context, client, body["user"]["id"])
+    check_id = metadata_id(view)
+    values = view_values(view)
+    try:
+        if caller.person is None or check_id is None:
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+        with deps.sessions() as session:
+            shown = improvement.record_check(
+                session, caller.person, check_id, outcome=values.get("outcome"),
+                decision=values.get("decision") or "", next_check=values.get("next_check"),
+                today=today_for(context, caller.person), now=deps.clock.now())
+    except improvement.ImprovementValidationError as error:
+        errors = modal_errors(error.errors, caller.locale)
+        return ack(response_action="errors", errors=inline_errors(errors, view, fallback="outcome"))
+    except improvement.ImprovementError as error:
+        return ack(response_action="errors", errors={"outcome": error_text(error.code, caller.locale)})
+    ack()
+    client.chat_postMessage(channel=caller.slack_id, text=label("ip_check_recorded_ok", caller.locale))
+    person = shown.person
+    if person.active and person.slack_id:
+        locale = locale_of(context, person)
+        upcoming = shown.next_check
+        client.chat_postMessage(channel=person.slack_id, **improvement_blocks.check_recorded(
+            manager=caller.person.name, outcome=(values.get("outcome") or "").strip(),
+            decision=values.get("decision") or "", locale=locale,
+            next_check=label("date", locale, d=upcoming.due_on) if upcoming is not None else None))
