@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import select
 
 from bot.dev import GUEST, DevWorld
+from prompts.calibration_blocks import ACKNOWLEDGE_ACTION, CALIBRATE_ACTION, RELEASE_ACTION, REVISIT_ACTION
 from prompts.checkin_blocks import OPEN_CHECKIN_ACTION, RESPOND_ACTION, SNOOZE_ACTION
 from prompts.coaching_blocks import ONE_ON_ONE_ACTION, REFLECT_ACTION, REVIEW_ACTION
 from prompts.digest_blocks import EXPORT_ACTION
 from prompts.goal_blocks import APPROVE_ACTION, MENU_ACTION
+from prompts.improvement_blocks import COMMITMENTS_ACTION, OPEN_PLAN_ACTION, RECORD_CHECK_ACTION
+from prompts.peer_blocks import (
+    CHOOSE_PEERS_ACTION,
+    CONFIRM_PEERS_ACTION,
+    DECLINE_PEER_REVIEW_ACTION,
+    OPEN_PEER_REVIEW_ACTION,
+)
 from prompts.review_blocks import OPEN_MANAGER_REVIEW_ACTION, OPEN_SELF_REVIEW_ACTION
 from storage import cycles
 from storage.models import Goal, Person
 from storage.weeks import shift_week, week_of
 
 GRACE, ADA, WANG_FANG = "U0HR000001", "U0MG000001", "U0MG000002"
-ALAN, KATHERINE, LINUS, LI_LEI = "U0EM000001", "U0EM000002", "U0EM000003", "U0EM000004"
+ALAN, KATHERINE, LINUS, LI_LEI, MARGARET = "U0EM000001", "U0EM000002", "U0EM000003", "U0EM000004", "U0EM000005"
 
 
 def help_scene(world: DevWorld) -> None:
-    """Monday: people ask the bot what it does (in their own language)."""
+    """Monday: the getting-started guide for each role, then people ask the bot what it does."""
+    world.run_job("welcome")
     world.command(ALAN, "/goal", "help")
     world.command(LI_LEI, "/goal", "help")
     world.command(KATHERINE, "/checkin", "help")
@@ -184,29 +193,107 @@ def _person(world: DevWorld, slack_id: str) -> Person:
 
 
 def evaluation_scene(world: DevWorld) -> None:
-    """Next Tuesday: HR opens a review cycle for Growth; 李雷 writes his self-review, 王芳 her review of him."""
+    """Next Tuesday on: a short review cycle for Growth, from self and peer reviews to release and a plan."""
     tuesday = _next_monday(world) + timedelta(days=1)
     world.at(tuesday + timedelta(hours=1))  # 09:00 in Shanghai
     start = (tuesday - timedelta(days=90)).date().isoformat()
     due = [(tuesday + timedelta(days=days)).date().isoformat() for days in (7, 10, 14)]
     with world.deps.sessions() as session:
         cycles.open_cycle(session, name="Q4 review", period_start=start, period_end=due[2],
-                                  self_due=due[0], peer_due=due[1], manager_due=due[2], team="Growth",
-                                  now=world.clock.now())
+                          self_due=due[0], peer_due=due[1], manager_due=due[2], team="Growth",
+                          now=world.clock.now())
     world.transcript.say("operator", f"checkin-bot cycles open 'Q4 review' --from {start} --to {due[2]} "
                                      f"--self-due {due[0]} --peer-due {due[1]} --manager-due {due[2]} --team Growth")
     world.run_job("review-reminders")
-    world.click(LI_LEI, "填写自评", OPEN_SELF_REVIEW_ACTION, message=world.last_dm(LI_LEI))
+    request = world.last_dm(LI_LEI)
+    world.click(LI_LEI, "选择同事评估人", CHOOSE_PEERS_ACTION, message=request)
+    world.submit(LI_LEI, "同事评估人（选了自己）", {"peers": [LI_LEI, MARGARET]})
+    world.submit(LI_LEI, "同事评估人", {"peers": [MARGARET, ALAN]})
+    world.click(WANG_FANG, "确认", CONFIRM_PEERS_ACTION, message=_latest_with(world, WANG_FANG, CONFIRM_PEERS_ACTION))
+    world.click(LI_LEI, "填写自评", OPEN_SELF_REVIEW_ACTION, message=request)
     world.submit(LI_LEI, "自评", {"rating:results": "4", "comment:results": "续约率从 88% 提高到 90%，两个大客户已续约",
                                  "rating:quality": "4", "rating:collaboration": "5",
                                  "comment:collaboration": "和法务每周同步", "rating:ownership": "3"})
-    request = next(m for m in reversed(world.emulator.messages) if m["channel"] == f"D{WANG_FANG}"
-                   and OPEN_MANAGER_REVIEW_ACTION in str(m.get("blocks")) and "李雷" in m.get("text", ""))
-    world.click(WANG_FANG, "填写评估（李雷）", OPEN_MANAGER_REVIEW_ACTION, message=request)
-    world.submit(WANG_FANG, "经理评估", {"rating:results": "4", "rating:quality": "4", "rating:collaboration": "5",
-                                     "rating:ownership": "3", "overall": "4",
-                                     "strengths": "主动推动续约，和法务协作顺畅",
-                                     "to_improve": "阻碍超过三天要尽早上报"})
+
+    world.at(tuesday + timedelta(hours=14))  # 09:00 in New York, 14:00 in London
+    world.run_job("review-reminders")
+    world.click(MARGARET, "Choose peers", CHOOSE_PEERS_ACTION,
+                message=_latest_with(world, MARGARET, CHOOSE_PEERS_ACTION))
+    world.submit(MARGARET, "Peer reviewers", {"peers": [LI_LEI, KATHERINE]})
+    world.click(WANG_FANG, "确认", CONFIRM_PEERS_ACTION, message=_latest_with(world, WANG_FANG, CONFIRM_PEERS_ACTION))
+    world.run_job("review-reminders")
+    world.click(ALAN, "Decline", DECLINE_PEER_REVIEW_ACTION, message=_latest_with(world, ALAN,
+                                                                                   DECLINE_PEER_REVIEW_ACTION))
+    world.submit(ALAN, "Decline review", {"reason": "We only met twice this quarter"})
+    for peer in (MARGARET, KATHERINE):
+        world.click(peer, "Write review", OPEN_PEER_REVIEW_ACTION, message=_latest_with(world, peer,
+                                                                                         OPEN_PEER_REVIEW_ACTION))
+        world.submit(peer, "Peer review", {**_all_ratings("4"), "strengths": "Keeps every renewal on a clear plan",
+                                           "to_improve": "Share the risks with the team earlier"})
+    world.click(MARGARET, "Write self-review", OPEN_SELF_REVIEW_ACTION,
+                message=_latest_with(world, MARGARET, OPEN_SELF_REVIEW_ACTION))
+    world.submit(MARGARET, "Self-review", _all_ratings("3"))
+
+    world.at(tuesday + timedelta(days=1, hours=1))  # Wednesday 09:00 in Shanghai
+    world.run_job("review-reminders")
+    world.click(LI_LEI, "写评估", OPEN_PEER_REVIEW_ACTION, message=_latest_with(world, LI_LEI, OPEN_PEER_REVIEW_ACTION))
+    world.submit(LI_LEI, "同事评估", {**_all_ratings("3"), "strengths": "客户沟通很细致",
+                                   "to_improve": "交付日期经常延后，需要更早预警"})
+    for subject, rating, strengths, to_improve in (
+            ("李雷", "4", "主动推动续约，和法务协作顺畅", "阻碍超过三天要尽早上报"),
+            ("Margaret", "1", "客户关系维护得好", "三个续约延期，计划和预警都不够")):
+        world.click(WANG_FANG, f"填写评估（{subject}）", OPEN_MANAGER_REVIEW_ACTION,
+                    message=_latest_with(world, WANG_FANG, OPEN_MANAGER_REVIEW_ACTION, subject))
+        world.submit(WANG_FANG, "经理评估", {**_all_ratings(rating), "overall": rating, "strengths": strengths,
+                                         "to_improve": to_improve})
+
+    world.at(tuesday + timedelta(days=1, hours=15))  # Wednesday 10:00 in New York
+    world.open_home(GRACE)
+    world.click(GRACE, "Calibration", CALIBRATE_ACTION, view=world.emulator.home_views[GRACE])
+    rows = _latest_with(world, GRACE, REVISIT_ACTION)
+    li_row = next(b for b in rows["blocks"] if "李雷" in b.get("text", {}).get("text", ""))
+    world.click(GRACE, "Ask to revisit (李雷)", REVISIT_ACTION, value=li_row["accessory"]["value"], message=rows)
+    world.submit(GRACE, "Ask to revisit", {"note": "His renewals beat the target by 2 points: is 4 too low?"})
+
+    world.at(tuesday + timedelta(days=2, hours=1))  # Thursday 09:00 in Shanghai
+    world.click(WANG_FANG, "重新审视评估", OPEN_MANAGER_REVIEW_ACTION,
+                message=_latest_with(world, WANG_FANG, OPEN_MANAGER_REVIEW_ACTION, "重新审视"))
+    world.submit(WANG_FANG, "经理评估（重新审视）", {**_all_ratings("5"), "overall": "5",
+                                             "strengths": "续约率超出目标 2 个百分点，和法务协作顺畅",
+                                             "to_improve": "阻碍超过三天要尽早上报"})
+    world.click(GRACE, "Release results", RELEASE_ACTION, message=_latest_with(world, GRACE, RELEASE_ACTION))
+    world.run_job("review-results")
+    world.click(LI_LEI, "确认结果", ACKNOWLEDGE_ACTION, message=_latest_with(world, LI_LEI, ACKNOWLEDGE_ACTION))
+    world.submit(LI_LEI, "你的结果", {"response": "谢谢认可。下季度我会把阻碍在三天内上报。"})
+    world.click(WANG_FANG, "制定改进计划（Margaret）", OPEN_PLAN_ACTION,
+                message=_latest_with(world, WANG_FANG, OPEN_PLAN_ACTION))
+    check_on = (world.clock.now() + timedelta(days=14)).date()
+    world.submit(WANG_FANG, "改进计划", {"gaps": "三个续约延期", "causes": ["skills", "resources"],
+                                     "cause_notes": "新接手的大客户多，缺少续约计划模板",
+                                     "actions": "每个续约提前 60 天做计划；每周一对一过一遍风险",
+                                     "support": "续约计划模板，和李雷结对两周",
+                                     "success_measure": "下个月续约全部按期", "check_1": check_on.isoformat()})
+
+    world.at(tuesday + timedelta(days=2, hours=14))  # Thursday 09:00 in New York
+    world.run_job("review-results")
+    world.click(MARGARET, "Add my commitments", COMMITMENTS_ACTION,
+                message=_latest_with(world, MARGARET, COMMITMENTS_ACTION))
+    world.submit(MARGARET, "Improvement plan", {"commitments": "Flag any renewal at risk in my Friday check-in"})
+
+    world.at(datetime.combine(check_on, time(0, 30), tzinfo=UTC))  # 08:30 in Shanghai, 19:30 in New York
+    world.run_job("improvement-checks")
+    world.click(WANG_FANG, "记录结果", RECORD_CHECK_ACTION, message=_latest_with(world, WANG_FANG, RECORD_CHECK_ACTION))
+    world.submit(WANG_FANG, "改进计划检查", {"outcome": "两周内两个续约按期完成，风险都在签到里提前说了",
+                                       "decision": "met"})
+
+
+def _latest_with(world: DevWorld, user_id: str, action_id: str, containing: str = "") -> dict:
+    return next(m for m in reversed(world.emulator.messages) if m["channel"] == f"D{user_id}"
+                and action_id in str(m.get("blocks")) and containing in m.get("text", ""))
+
+
+def _all_ratings(value: str) -> dict[str, str]:
+    return {f"rating:{key}": value for key in ("results", "quality", "collaboration", "ownership")}
 
 
 SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, evaluation_scene, security_scene]
