@@ -6,6 +6,7 @@ from handlers import (
     calibration,
     checkins,
     coaching,
+    cycles,
     errors,
     goal_changes,
     goal_decisions,
@@ -19,7 +20,7 @@ from handlers import (
 )
 
 MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews, peers,
-           calibration,
+           calibration, cycles,
            improvement)
 
 

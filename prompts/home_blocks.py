@@ -19,6 +19,7 @@ ALIGNMENT_SHOWN = 8
 VIEW_BLOCKS_MAX = 100
 CYCLES_SHOWN = 3
 CALIBRATE_ACTION = "cycle_calibrate"  # handled with calibration (prompts.calibration_blocks)
+OPEN_CYCLE_ACTION = "cycle_open"  # handled with cycles (prompts.cycle_blocks)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,10 @@ def home_view(data: HomeData, *, locale: str, pages: HomePages | None = None) ->
 
 def _cycles(summaries: Sequence[Any], *, locale: str) -> list[dict]:
     """HR's cycles: where each stands, with its calibration a click away."""
-    blocks = [{"type": "divider"}, _header(label("home_cycles", locale))]
+    blocks = [{"type": "divider"}, _header(label("home_cycles", locale)),
+              {"type": "actions", "block_id": "home-cycles", "elements": [
+                  {"type": "button", "action_id": OPEN_CYCLE_ACTION,
+                   "text": {"type": "plain_text", "text": label("cycle_open_button", locale)}}]}]
     if not summaries:
         return [*blocks, _context(label("home_no_cycles", locale))]
     for summary in summaries[:CYCLES_SHOWN]:

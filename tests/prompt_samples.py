@@ -99,6 +99,7 @@ SAMPLES: dict[str, dict] = {
     "revisit_request": {"subject": "李雷", "cycle": "2026-H2", "note": "Compare with goal results"},
     "revisit_sent": {"manager": "Ada", "subject": "李雷"},
     "cycle_released": {"cycle": "2026-H2", "count": 5},
+    "cycle_opened": {"cycle": "2026-H2", "people": 5, "team": "Platform"},
     "acknowledged_to_manager": {"subject": "李雷", "cycle": "2026-H2", "response": "Agreed, with one remark"},
     "acknowledged": {"manager": "Ada", "response": "Thanks"},
     "below_threshold": {"subject": "Linus", "cycle": "2026-H2", "rating": 1, "label": "Below", "threshold": 2},

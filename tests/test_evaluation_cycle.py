@@ -245,3 +245,28 @@ def test_an_employee_cannot_calibrate_release_or_read_anothers_peer_review(team,
                        message={"channel": f"D{ALAN}", "blocks": [], "text": ""})
     assert "no longer exists, or you can't see it" in emulator.calls_to("response_url")[-1].params["text"]
 
+
+
+def test_hr_opens_a_cycle_from_the_app_home_with_errors_on_the_right_field(slack, emulator, sessions, clock,
+                                                                           session):
+    load_org(sessions, now=clock.now(), rows=TEAM, emulator=emulator)
+    slack.event(HR, {"type": "app_home_opened", "user": HR, "tab": "home", "channel": f"D{HR}"})
+    slack.block_action(HR, "cycle_open", view=emulator.home_views[HR])
+    form = opened_view(emulator)
+    dates = {"from": "2026-07-01", "to": "2026-12-31", "self_due": "2026-12-04", "peer_due": "2026-12-01",
+             "manager_due": "2026-12-16"}
+    wrong = slack.view_submission(HR, form, {"name": "2026 H2", "team": "Platform", **dates})
+    assert wrong.json()["errors"] == {
+        "self_due": "The dates are out of order: the period starts before it ends, then self, peer and manager "
+                    "reviews fall due in that order."}
+    assert session.exec(select(cycles.ReviewCycle)).all() == []
+    ok = slack.view_submission(HR, form, {"name": "2026 H2", "team": "Platform", **dates, "peer_due": "2026-12-09",
+                                          "anonymous": ["yes"]})
+    assert ok.status == 200 and not ok.body
+    assert "*2026 H2* is open for Platform: 5 people are asked for a self-review" in last_dm_text(emulator, HR)
+    assert session.exec(select(cycles.ReviewCycle)).one().peers_anonymous is True
+    taken = slack.view_submission(HR, form, {"name": "2026 H2", "team": "*", **dates, "peer_due": "2026-12-09"})
+    assert taken.json()["errors"] == {"name": "A cycle with this name already exists; choose another name."}
+
+    slack.block_action(ALAN, "cycle_open", message={"channel": f"D{ALAN}", "blocks": [], "text": ""})
+    assert "you can't see it" in emulator.calls_to("response_url")[-1].params["text"]
