@@ -30,7 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "reviews": (
         "id", "kind", "cycle", "period", "author", "subject", "subject_team", "state", "rating", "assessment", "text",
-        "submitted_at",
+        "to_improve", "criteria", "earlier_ratings", "in_reply_to", "submitted_at",
     ),
 }
 ANONYMOUS_PEER = "Anonymous peer"
@@ -61,8 +61,9 @@ def rows(session: Session, kind: str, *, since: date | None = None, team: str | 
     team_id = _team_id(session, team) if team is not None else None
     if kind == "goals":
         return _goal_rows(session, _goals_query(since=since, team_id=team_id))
-    build = _checkins_query if kind == "checkins" else _reviews_query
-    return _stream(session, build(since=since, team_id=team_id))
+    if kind == "checkins":
+        return _stream(session, _checkins_query(since=since, team_id=team_id))
+    return _review_rows(_stream(session, _reviews_query(since=since, team_id=team_id)))
 
 
 def _team_id(session: Session, name: str) -> int:
@@ -180,7 +181,8 @@ def _reviews_query(*, since: date | None, team_id: int | None) -> Select:
             col(Review.id), col(Review.kind), col(ReviewCycle.name).label("cycle"), col(Review.period),
             _author_shown().label("author"), col(_Subject.name).label("subject"),
             col(Team.name).label("subject_team"), col(Review.state), col(Review.rating), col(Review.assessment),
-            col(Review.text), col(Review.submitted_at),
+            col(Review.text), col(Review.answers), col(Review.in_reply_to_id).label("in_reply_to"),
+            col(Review.submitted_at),
         )
         .join(_Author, col(_Author.id) == Review.author_id)
         .join(_Subject, col(_Subject.id) == Review.subject_id)
@@ -193,6 +195,22 @@ def _reviews_query(*, since: date | None, team_id: int | None) -> Select:
     if team_id is not None:
         query = query.where(_Subject.team_id == team_id)
     return query
+
+
+def _review_rows(rows: Iterator[dict]) -> Iterator[dict]:
+    """Flatten the answers a person would read: what to improve, each criterion's rating and comment, and the
+    ratings a revisit replaced. Nothing else of the answers leaves (they are the form's working state)."""
+    for row in rows:
+        answers = row.pop("answers") or {}
+        criteria = answers.get("criteria") or {}
+        row["to_improve"] = answers.get("to_improve")
+        row["criteria"] = "; ".join(
+            f"{key} {answer.get('rating')}" + (f": {answer['comment']}" if answer.get("comment") else "")
+            for key, answer in criteria.items() if isinstance(answer, dict)) or None
+        row["earlier_ratings"] = ", ".join(
+            f"{entry.get('rating')} (until {entry.get('until', '')[:16]})" for entry in answers.get("history") or []
+        ) or None
+        yield {column: row[column] for column in COLUMNS["reviews"]}
 
 
 def _author_shown() -> ColumnElement[str]:

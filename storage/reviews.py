@@ -213,7 +213,10 @@ def submit_manager_review(session: Session, manager: Person, review_id: int, *, 
         raise ReviewValidationError(errors)
     review = form.review
     previous = review.rating
-    review.answers = {"criteria": criteria, **summary}
+    history = list((review.answers or {}).get("history") or [])
+    if previous is not None and previous != overall_rating:  # a revisited rating: the earlier one stays on record
+        history.append({"rating": previous, "until": now.isoformat()})
+    review.answers = {"criteria": criteria, **summary, "history": history}
     review.rating = overall_rating
     review.text = summary["strengths"]
     review.state = "submitted"

@@ -219,9 +219,14 @@ def test_a_whole_cycle_for_a_team_of_five(team, run, slack, emulator, sessions, 
     assert session.exec(select(ImprovementPlan)).one().state == "met"
     assert len([m for m in dms_to(emulator, ADA) if "improvement_check" in str(m.get("blocks"))]) == 1
 
-    # --- the export keeps peers anonymous ---
-    peer_rows = [row for row in exports.rows(session, "reviews") if row["kind"] == "peer"]
+    # --- the export keeps peers anonymous, and carries the revisited rating and the response ---
+    exported = list(exports.rows(session, "reviews"))
+    peer_rows = [row for row in exported if row["kind"] == "peer"]
     assert len(peer_rows) == 8 and {row["author"] for row in peer_rows} == {exports.ANONYMOUS_PEER}
+    alan = next(row for row in exported if row["kind"] == "manager" and row["subject"] == "Alan Turing")
+    assert alan["rating"] == 4 and alan["earlier_ratings"].startswith("5 (until 2026-11-23")
+    response = next(row for row in exported if row["kind"] == "response")
+    assert response["text"] == "同意，下季度会更早写设计文档" and response["author"] == "李雷"
 
 
 def _open(slack, emulator, user_id: str, action_id: str) -> dict:

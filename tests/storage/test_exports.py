@@ -164,7 +164,8 @@ def test_the_reviews_export_has_its_header_and_a_row(session, people):
     assert dict(zip(header, row, strict=True)) == {
         "id": str(made.id), "kind": "manager", "cycle": "2026 H2", "period": "2026 H2", "author": "Ada Lovelace",
         "subject": "Alan Turing", "subject_team": "Platform", "state": "submitted", "rating": "4",
-        "assessment": "exceeds", "text": "Led the pilot", "submitted_at": "2026-11-23T09:00:00Z",
+        "assessment": "exceeds", "text": "Led the pilot", "to_improve": "", "criteria": "", "earlier_ratings": "",
+        "in_reply_to": "", "submitted_at": "2026-11-23T09:00:00Z",
     }
 
 
