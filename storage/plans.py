@@ -276,6 +276,16 @@ def parse_plans(text: str) -> list[dict]:
     return plans
 
 
+def check_plan(entry: dict) -> dict:
+    """Check one plan given as a mapping, exactly as one entry of a plans file, and return it as load_plans
+    would store it; PlanLoadError (paths under `plan`) when it has problems."""
+    checker = _Checker()
+    plan = _parse_plan(checker, "plan", entry)
+    if checker.errors or plan is None:
+        raise PlanLoadError(checker.errors)
+    return plan
+
+
 def _scope(plan: dict) -> tuple[str, str | None]:
     if plan.get("team"):
         return ("team", plan["team"])

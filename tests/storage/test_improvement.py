@@ -257,6 +257,23 @@ def test_open_plans_lists_what_each_viewer_may_follow_soonest_check_first(sessio
     assert [view.plan for view in improvement.open_plans(session, org.ada)] == [alan]
 
 
+def test_may_open_and_check_for_answer_like_the_verbs_they_gate(session, org, clock) -> None:
+    assert improvement.may_open(session, org.ada, org.alan) and improvement.may_open(session, org.grace, org.ada)
+    assert not improvement.may_open(session, org.alan, org.li) and not improvement.may_open(session, org.ada, org.ada)
+    plan = open_plan(session, org.ada, org.alan, clock)
+    first = checks_of(session, plan)[0]
+
+    assert improvement.check_for(session, org.ada, first.id).plan == plan
+    assert improvement.check_for(session, org.grace, first.id).next_check == first
+    for who, check_id in ((org.alan, first.id), (org.li, first.id), (org.ada, 999_999), (org.ada, 2**40)):
+        assert improvement.check_for(session, who, check_id) is None
+    record(session, org.ada, first, clock)
+    assert improvement.check_for(session, org.ada, first.id) is None  # recorded already
+    second = checks_of(session, plan)[1]
+    record(session, org.ada, second, clock, decision="met")
+    assert improvement.check_for(session, org.ada, second.id) is None  # the plan ended
+
+
 # --- the person's commitments ------------------------------------------------------------------
 
 
