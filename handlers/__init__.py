@@ -16,12 +16,12 @@ from handlers import (
     improvement,
     kudos,
     peers,
+    plans,
     reviews,
 )
 
 MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews, peers,
-           calibration, cycles,
-           improvement)
+           calibration, cycles, improvement, plans)
 
 
 def register_all(app: App) -> None:

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.context import deps_of, locale_of
 from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
-from storage import checkins, cycles, goals, people
+from storage import checkins, cycles, goals, people, plan_edits
 from storage.models import Person
 from storage.permissions import is_hr
 
@@ -54,7 +54,8 @@ def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
                     latest_checkin=checkins.latest(session, person),
                     streak=checkins.streak(session, person, now=now, default_zone=default_zone),
                     checked_in_this_week=checkins.existing(session, person, this_week) is not None,
-                    cycles=cycles.summaries(session, now=now) if is_hr(person) else None)
+                    cycles=cycles.summaries(session, now=now) if is_hr(person) else None,
+                    plans=plan_edits.plans_for_hr(session, person) if is_hr(person) else None)
 
 
 def publish_home(client, context, person: Person, *, pages: HomePages | None = None) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prompts import checkin_blocks
+from prompts import checkin_blocks, plan_blocks
 from prompts.goal_blocks import NEW_GOAL_ACTION, decision_actions, goal_line, goal_section
 from prompts.render import label, render
 
@@ -54,6 +54,7 @@ class HomeData:
     streak: int = 0
     checked_in_this_week: bool = False
     cycles: Sequence[Any] | None = None  # HR only: storage.cycles.CycleSummary, newest first
+    plans: Sequence[Any] | None = None  # HR only: the performance plans, to edit
 
 
 def _header(text: str) -> dict:
@@ -83,6 +84,9 @@ def home_view(data: HomeData, *, locale: str, pages: HomePages | None = None) ->
                                           this_week_done=data.checked_in_this_week, locale=locale)
     if data.cycles is not None:
         blocks += _cycles(data.cycles, locale=locale)
+    if data.plans is not None:
+        blocks += [{"type": "divider"}, _header(label("home_plans", locale)),
+                   *plan_blocks.plans_section(data.plans, locale=locale)]
     if data.waiting:
         blocks += _waiting(data, locale=locale)
     blocks += _paged_goals(label("home_your_goals", locale), data.my_goals, data.progress, locale=locale,

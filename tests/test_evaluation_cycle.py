@@ -16,7 +16,7 @@ from bot.slack_client import make_web_client
 from prompts.review_blocks import OPEN_MANAGER_REVIEW_ACTION, OPEN_SELF_REVIEW_ACTION
 from scheduler import JobContext
 from scheduler.registry import find_job
-from storage import cycles, exports, kudos
+from storage import cycles, exports, kudos, plans
 from storage.models import AuditEvent, ImprovementPlan, Review
 from tests.builders import approved_goal, load_org, person
 from tests.conftest import BOT_TOKEN
@@ -274,4 +274,29 @@ def test_hr_opens_a_cycle_from_the_app_home_with_errors_on_the_right_field(slack
     assert taken.json()["errors"] == {"name": "A cycle with this name already exists; choose another name."}
 
     slack.block_action(ALAN, "cycle_open", message={"channel": f"D{ALAN}", "blocks": [], "text": ""})
+    assert "you can't see it" in emulator.calls_to("response_url")[-1].params["text"]
+
+
+def test_hr_edits_a_plan_in_slack_with_errors_by_line(slack, emulator, sessions, clock, session):
+    load_org(sessions, now=clock.now(), rows=TEAM, emulator=emulator)
+    slack.event(HR, {"type": "app_home_opened", "user": HR, "tab": "home", "channel": f"D{HR}"})
+    new_plan = next(b for b in emulator.home_views[HR]["blocks"] if b.get("block_id") == "plans-new")
+    slack.block_action(HR, "plan_edit", "new", view={"blocks": [new_plan]})
+    form = opened_view(emulator)
+    prefilled = {b["block_id"]: b["element"].get("initial_value") for b in form["blocks"]
+                 if b["element"]["type"] == "plain_text_input"}
+    assert "Results |" in prefilled["criteria"] and "5 | Outstanding" in prefilled["scale"]
+    values = {"name": "Customer service", "cycle": "monthly", "team": "Platform", "role": "-",
+              "criteria": "Calls handled | 40 | inbound calls a week\nSatisfaction | sixty",
+              "scale": prefilled["scale"], "rewards": "", "improvement_threshold": "2"}
+    refused = slack.view_submission(HR, form, values)
+    assert refused.json()["errors"] == {"criteria": "Line 2: The weight must be a positive number."}
+    fixed = {**values, "criteria": "Calls handled | 40 | inbound calls a week\nSatisfaction | 30\nResolution | 30"}
+    assert slack.view_submission(HR, form, fixed).status == 200
+    assert "Plan *Customer service* saved" in last_dm_text(emulator, HR)
+    with sessions() as s:
+        plan = plans.plan_for(s, person(s, ALAN))
+    assert plan["name"] == "Customer service" and [round(c["weight"], 2) for c in plan["criteria"]] == [0.4, 0.3, 0.3]
+
+    slack.block_action(ALAN, "plan_edit", "new", message={"channel": f"D{ALAN}", "blocks": [], "text": ""})
     assert "you can't see it" in emulator.calls_to("response_url")[-1].params["text"]
