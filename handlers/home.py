@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.context import deps_of, locale_of
 from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
-from storage import checkins, cycles, goals, people, plan_edits
+from storage import checkins, cycles, goals, improvement, people, permissions, plan_edits
 from storage.models import Person
 from storage.permissions import is_hr
 
@@ -49,13 +49,25 @@ def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
     progress = goals.progress_map(session, [*mine, *waiting, *team, *alignment])
     owners = people.names_by_id(session, {goal.owner_id for goal in [*waiting, *team]})
     this_week = checkins.current_week(person, now=now, default_zone=default_zone)
+    followed = improvement.open_plans(session, person)
     return HomeData(name=person.name, my_goals=mine, waiting=waiting, team_goals=team,
                     alignment_goals=alignment, progress=progress, owner_names=owners,
                     latest_checkin=checkins.latest(session, person),
                     streak=checkins.streak(session, person, now=now, default_zone=default_zone),
                     checked_in_this_week=checkins.existing(session, person, this_week) is not None,
                     cycles=cycles.summaries(session, now=now) if is_hr(person) else None,
-                    plans=plan_edits.plans_for_hr(session, person) if is_hr(person) else None)
+                    plans=plan_edits.plans_for_hr(session, person) if is_hr(person) else None,
+                    improvement=followed if followed or is_hr(person) or _has_reports(session, person) else None,
+                    own_plan=_own_plan(session, person))
+
+
+def _has_reports(session, person: Person) -> bool:
+    return bool(permissions.managed_ids(session, person))
+
+
+def _own_plan(session, person: Person):
+    plan = improvement.open_for(session, person)
+    return improvement.view(session, person, plan.id) if plan is not None else None
 
 
 def publish_home(client, context, person: Person, *, pages: HomePages | None = None) -> None:

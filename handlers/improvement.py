@@ -9,8 +9,11 @@ from handlers.forms import inline_errors, metadata_id, view_values
 from prompts import improvement_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from prompts.render import label
-from storage import improvement
+from storage import improvement, people
 from storage.models import Person
+from storage.permissions import is_hr, managed_ids
+
+PICK = "pick"  # the home's button: no one chosen yet
 
 
 def register(app: App) -> None:
@@ -33,6 +36,14 @@ def _subject_and_cycle(value: str | None) -> tuple[int, int | None] | None:
 def open_plan_form(ack, body, action, context, client) -> None:
     ack()
     caller = identify(context, client, body["user"]["id"])
+    if action.get("value") == PICK:  # from the home: the manager chooses who
+        with deps_of(context).sessions() as session:
+            allowed = caller.person is not None and (is_hr(caller.person) or bool(managed_ids(session,
+                                                                                            caller.person)))
+        if not allowed:
+            return tell(client, body, error_text(improvement.NOT_FOUND, caller.locale))
+        return client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.plan_modal(
+            subject=None, value="", locale=caller.locale))
     target = _subject_and_cycle(action.get("value"))
     with deps_of(context).sessions() as session:
         subject = session.get(Person, target[0]) if target and caller.person else None
@@ -49,9 +60,14 @@ def submit_plan(ack, body, view, context, client) -> None:
     target = _subject_and_cycle(view.get("private_metadata"))
     values = view_values(view)
     try:
-        if caller.person is None or target is None:
+        if caller.person is None:
             raise improvement.ImprovementError(improvement.NOT_FOUND)
         with deps.sessions() as session:
+            if not view.get("private_metadata"):  # picked in the form: someone outside the org reads as not found
+                picked = people.by_slack_id(session, values.get("subject") or "")
+                target = (picked.id, None) if picked is not None else None
+            if target is None:
+                raise improvement.ImprovementError(improvement.NOT_FOUND)
             plan = improvement.open_plan(
                 session, caller.person, target[0], gaps=values.get("gaps"),
                 causes=[c for c in (values.get("causes") or "").split(",") if c],
@@ -65,7 +81,8 @@ def submit_plan(ack, body, view, context, client) -> None:
                               caller.locale)
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="gaps"))
     except improvement.ImprovementError as error:
-        return ack(response_action="errors", errors={"gaps": error_text(error.code, caller.locale)})
+        where = "subject" if not view.get("private_metadata") else "gaps"
+        return ack(response_action="errors", errors={where: error_text(error.code, caller.locale)})
     ack()
     client.chat_postMessage(channel=caller.slack_id, **improvement_blocks.plan_opened(subject=shown.person.name,
                                                                                      locale=caller.locale))

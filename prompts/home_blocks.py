@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prompts import checkin_blocks, plan_blocks
+from prompts import checkin_blocks, improvement_blocks, plan_blocks
 from prompts.goal_blocks import NEW_GOAL_ACTION, decision_actions, goal_line, goal_section
 from prompts.render import label, render
 
@@ -55,6 +55,8 @@ class HomeData:
     checked_in_this_week: bool = False
     cycles: Sequence[Any] | None = None  # HR only: storage.cycles.CycleSummary, newest first
     plans: Sequence[Any] | None = None  # HR only: the performance plans, to edit
+    improvement: Sequence[Any] | None = None  # managers and HR: open plans they follow (ImprovementView)
+    own_plan: Any | None = None  # the person's own open improvement plan (ImprovementView)
 
 
 def _header(text: str) -> dict:
@@ -87,6 +89,10 @@ def home_view(data: HomeData, *, locale: str, pages: HomePages | None = None) ->
     if data.plans is not None:
         blocks += [{"type": "divider"}, _header(label("home_plans", locale)),
                    *plan_blocks.plans_section(data.plans, locale=locale)]
+    if data.own_plan is not None:
+        blocks += [{"type": "divider"}, *improvement_blocks.own_plan_section(data.own_plan, locale=locale)]
+    if data.improvement is not None:
+        blocks += [{"type": "divider"}, *improvement_blocks.followed_section(data.improvement, locale=locale)]
     if data.waiting:
         blocks += _waiting(data, locale=locale)
     blocks += _paged_goals(label("home_your_goals", locale), data.my_goals, data.progress, locale=locale,

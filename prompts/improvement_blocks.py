@@ -46,11 +46,17 @@ def _date(block_id: str, text: str, *, optional: bool) -> dict:
             "element": {"type": "datepicker", "action_id": "date"}}
 
 
-def plan_modal(*, subject: str, value: str, locale: str) -> dict:
-    """Gaps and causes, actions, support, the measure of success and up to three check dates."""
+def plan_modal(*, subject: str | None, value: str, locale: str) -> dict:
+    """Gaps and causes, actions, support, the measure of success and up to three check dates.
+
+    Without a subject (opened from the home) the manager first picks the person.
+    """
     causes = [{"text": plain(_label("ip_cause", locale, kind=kind)), "value": kind} for kind in CAUSES]
+    who = sections(f"*{subject}*") if subject else [
+        {"type": "input", "block_id": "subject", "label": plain(_label("ip_subject", locale)),
+         "element": {"type": "users_select", "action_id": "subject"}}]
     blocks = [
-        *sections(f"*{subject}*"),
+        *who,
         long_input("gaps", _label("ip_gaps", locale), initial=None, optional=False),
         {"type": "input", "block_id": "causes", "label": plain(_label("ip_causes", locale)),
          "element": {"type": "checkboxes", "action_id": "causes", "options": causes}},
@@ -122,3 +128,29 @@ def check_modal(check_id: int, *, subject: str, locale: str) -> dict:
 def check_recorded(*, manager: str, outcome: str, decision: str, next_check: str | None, locale: str) -> dict:
     return markdown_message(render("improvement_check_recorded", locale, manager=manager, outcome=outcome,
                                    decision=_label("ip_decision_told", locale, d=decision), next=next_check or ""))
+
+
+PLANS_SHOWN = 5
+
+
+def own_plan_section(view: Any, *, locale: str) -> list[dict]:
+    """The employee's home: their plan, with their commitments a click away."""
+    text = plan_text(view, locale=locale)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
+            {"type": "actions", "block_id": f"home-plan-{view.plan.id}", "elements": [
+                _button(COMMITMENTS_ACTION, str(view.plan.id), _label("add_commitments", locale), primary=False)]}]
+
+
+def followed_section(views: Any, *, locale: str) -> list[dict]:
+    """A manager's (or HR's) home: the open plans they follow, and a button to start one for anyone they manage."""
+    blocks: list[dict] = [{"type": "header", "text": plain(_label("home_improvement", locale)[:150])}]
+    for view in views[:PLANS_SHOWN]:
+        upcoming = label("date", locale, d=view.next_check.due_on) if view.next_check else "—"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _label(
+            "home_improvement_line", locale, name=view.person.name, manager=view.manager.name, next=upcoming)}})
+    if len(views) > PLANS_SHOWN:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _label(
+            "home_improvement_more", locale, n=len(views) - PLANS_SHOWN)}]})
+    blocks.append({"type": "actions", "block_id": "home-improvement", "elements": [
+        _button(OPEN_PLAN_ACTION, "pick", _label("ip_start", locale), primary=False)]})
+    return blocks

@@ -135,6 +135,8 @@ LABEL_SAMPLES: dict[str, dict] = {
     "plan_role_name": {"role": "manager"},
     "plan_saved": {"name": "Customer service"},
     "error_line": {"n": 2},
+    "home_improvement_line": {"name": "Linus", "manager": "Ada", "next": "7 Jan 2027"},
+    "home_improvement_more": {"n": 3},
     "chart_ratings_title": {"cycle": "2026-H2"},
     "reward_text": {"bonus": 1.2, "promotion": True, "certificate": True},
     "ip_cause": {"kind": "skills"},

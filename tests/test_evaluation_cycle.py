@@ -300,3 +300,24 @@ def test_hr_edits_a_plan_in_slack_with_errors_by_line(slack, emulator, sessions,
 
     slack.block_action(ALAN, "plan_edit", "new", message={"channel": f"D{ALAN}", "blocks": [], "text": ""})
     assert "you can't see it" in emulator.calls_to("response_url")[-1].params["text"]
+
+
+def test_a_manager_starts_an_improvement_plan_from_the_home_at_any_time(slack, emulator, sessions, clock, session):
+    load_org(sessions, now=clock.now(), rows=TEAM, emulator=emulator)
+    slack.event(ADA, {"type": "app_home_opened", "user": ADA, "tab": "home", "channel": f"D{ADA}"})
+    slack.block_action(ADA, "improvement_open", view=emulator.home_views[ADA])
+    form = opened_view(emulator)
+    fields = {"gaps": "Late hand-offs", "causes": ["circumstances"], "actions": "Daily stand-up notes",
+              "success_measure": "No late hand-off for a month", "check_1": "2026-12-07"}
+    outsider = slack.view_submission(ADA, form, {**fields, "subject": HR})  # not in Ada's chain
+    assert outsider.json()["errors"] == {"subject": "That no longer exists, or you can't see it."}
+    assert slack.view_submission(ADA, form, {**fields, "subject": KATHERINE}).status == 200
+
+    slack.event(KATHERINE, {"type": "app_home_opened", "user": KATHERINE, "tab": "home", "channel": f"D{KATHERINE}"})
+    assert "*Improvement plan for Katherine Johnson* (with Ada Lovelace)" in visible_text(
+        emulator.home_views[KATHERINE])
+    slack.event(ADA, {"type": "app_home_opened", "user": ADA, "tab": "home", "channel": f"D{ADA}"})
+    assert "*Katherine Johnson* · with Ada Lovelace · next check 7 Dec 2026" in visible_text(emulator.home_views[ADA])
+
+    slack.block_action(ALAN, "improvement_open", "pick", message={"channel": f"D{ALAN}", "blocks": [], "text": ""})
+    assert "you can't see it" in emulator.calls_to("response_url")[-1].params["text"]
