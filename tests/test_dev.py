@@ -14,3 +14,8 @@ def test_dev_plays_the_scripted_week_and_exits_zero(tmp_path, monkeypatch):
     assert "李雷" in text and "什么是 SMART 目标" in text
     assert "not in this organisation's directory" in text
     assert "unsigned request -> HTTP 401" in text
+    # the review cycle, end to end
+    assert "有一位同事婉拒了对 *李雷* 的评估" in text
+    assert "*Calibration: Q4 review*" in text and "Asked 王芳 to look again at the review of *李雷*" in text
+    assert "*你在 Q4 review 的结果*：5 · *卓越*" in text
+    assert "The plan is met and closed" in text
