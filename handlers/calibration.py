@@ -7,6 +7,7 @@ from slack_bolt import App
 
 from handlers.context import deps_of, identify, locale_of, tell
 from handlers.forms import metadata_id, view_values
+from handlers.modals import open_record_modal
 from prompts import calibration_blocks, review_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from storage import calibration, cycles, reviews
@@ -102,21 +103,16 @@ def release(ack, body, action, context, client) -> None:
 
 def open_acknowledge(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
-    try:
-        if caller.person is None or not raw.isdigit():
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            result = calibration.result_for(session, caller.person, int(raw))
-        if result.subject.id != caller.person.id:
+
+    def build(session, person, review_id, locale) -> dict:
+        result = calibration.result_for(session, person, review_id)
+        if result.subject.id != person.id:
             raise reviews.ReviewError(reviews.NOT_FOUND)
         if result.acknowledged_at is not None:
             raise reviews.ReviewError(calibration.ALREADY_ACKNOWLEDGED)
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=calibration_blocks.acknowledge_modal(
-        int(raw), locale=caller.locale))
+        return calibration_blocks.acknowledge_modal(review_id, locale=locale)
+
+    open_record_modal(body, action, context, client, build)
 
 
 def submit_acknowledge(ack, body, view, context, client) -> None:

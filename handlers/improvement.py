@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers.context import deps_of, identify, locale_of, tell, today_for
 from handlers.forms import inline_errors, metadata_id, view_values
+from handlers.modals import open_record_modal
 from prompts import improvement_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from prompts.render import label
@@ -93,19 +94,14 @@ def submit_plan(ack, body, view, context, client) -> None:
 
 def open_commitments(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
-    try:
-        if caller.person is None or not raw.isdigit():
+
+    def build(session, person, plan_id, locale) -> dict:
+        shown = improvement.view(session, person, plan_id)
+        if shown.person.id != person.id:  # only the employee commits; their manager reads it
             raise improvement.ImprovementError(improvement.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            shown = improvement.view(session, caller.person, int(raw))
-        if shown.person.id != caller.person.id:
-            raise improvement.ImprovementError(improvement.NOT_FOUND)
-    except improvement.ImprovementError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.commitments_modal(
-        shown, locale=caller.locale))
+        return improvement_blocks.commitments_modal(shown, locale=locale)
+
+    open_record_modal(body, action, context, client, build)
 
 
 def submit_commitments(ack, body, view, context, client) -> None:
@@ -134,14 +130,14 @@ def submit_commitments(ack, body, view, context, client) -> None:
 
 def open_check(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
-    with deps_of(context).sessions() as session:
-        found = improvement.check_for(session, caller.person, int(raw)) if caller.person and raw.isdigit() else None
-    if found is None:
-        return tell(client, body, error_text(improvement.NOT_FOUND, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.check_modal(
-        int(raw), subject=found.person.name, locale=caller.locale))
+
+    def build(session, person, check_id, locale) -> dict:
+        found = improvement.check_for(session, person, check_id)
+        if found is None:
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+        return improvement_blocks.check_modal(check_id, subject=found.person.name, locale=locale)
+
+    open_record_modal(body, action, context, client, build)
 
 
 def submit_check(ack, body, view, context, client) -> None:

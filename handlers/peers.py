@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers.context import deps_of, identify, locale_of, tell
 from handlers.forms import metadata_id, view_values
+from handlers.modals import open_record_modal
 from handlers.reviews import first_input, review_fields
 from prompts import peer_blocks
 from prompts.goal_blocks import error_text, modal_errors
@@ -52,20 +53,16 @@ def _slack_ids(nomination: peers.Nomination) -> list[str]:
 
 def open_choose_peers(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
-    try:
-        if caller.person is None or not raw.isdigit():
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            nomination = peers.nomination(session, caller.person, int(raw), caller.person.id)
+
+    def build(session, person, cycle_id, locale) -> dict:
+        nomination = peers.nomination(session, person, cycle_id, person.id)
         if nomination.confirmed:  # who was finally asked stays with the manager: it could unmask a reviewer
             raise reviews.ReviewError(peers.PEERS_CONFIRMED)
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=peer_blocks.peers_modal(
-        callback_id=peer_blocks.PEERS_VIEW, metadata=raw, chosen=_slack_ids(nomination),
-        cycle=nomination.cycle.name, subject=None, locale=caller.locale))
+        return peer_blocks.peers_modal(callback_id=peer_blocks.PEERS_VIEW, metadata=str(cycle_id),
+                                       chosen=_slack_ids(nomination), cycle=nomination.cycle.name, subject=None,
+                                       locale=locale)
+
+    open_record_modal(body, action, context, client, build)
 
 
 def submit_proposal(ack, body, view, context, client) -> None:
@@ -153,17 +150,8 @@ def submit_change(ack, body, view, context, client) -> None:
 
 def open_peer_review(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
-    try:
-        if caller.person is None or not raw.isdigit():
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            view = peer_blocks.peer_review_modal(peers.peer_review_form(session, caller.person, int(raw)),
-                                                 locale=caller.locale)
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    open_record_modal(body, action, context, client, lambda session, person, review_id, locale: (
+        peer_blocks.peer_review_modal(peers.peer_review_form(session, person, review_id), locale=locale)))
 
 
 def submit_peer_review(ack, body, view, context, client) -> None:
@@ -191,19 +179,14 @@ def submit_peer_review(ack, body, view, context, client) -> None:
 
 def open_decline(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
-    try:
-        if caller.person is None or not raw.isdigit():
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            form = peers.peer_review_form(session, caller.person, int(raw))
-            if form.review.state != peers.REQUESTED:
-                raise reviews.ReviewError(peers.ALREADY_DONE)
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=peer_blocks.decline_modal(
-        form.review.id, subject=form.subject.name, locale=caller.locale))
+
+    def build(session, person, review_id, locale) -> dict:
+        form = peers.peer_review_form(session, person, review_id)
+        if form.review.state != peers.REQUESTED:
+            raise reviews.ReviewError(peers.ALREADY_DONE)
+        return peer_blocks.decline_modal(form.review.id, subject=form.subject.name, locale=locale)
+
+    open_record_modal(body, action, context, client, build)
 
 
 def submit_decline(ack, body, view, context, client) -> None:

@@ -6,8 +6,9 @@ import re
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, tell
+from handlers.context import deps_of, identify
 from handlers.forms import inline_errors, metadata_id, view_values
+from handlers.modals import open_record_modal
 from prompts import label, review_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from storage import plans, reviews
@@ -24,29 +25,15 @@ def register(app: App) -> None:
 
 def open_self_review(ack, body, action, context, client) -> None:
     ack()
-    _open(body, action, context, client, lambda session, person, review_id, locale: review_blocks.self_review_modal(
-        reviews.self_review_form(session, person, review_id), locale=locale))
+    open_record_modal(body, action, context, client, lambda session, person, review_id, locale: (
+        review_blocks.self_review_modal(reviews.self_review_form(session, person, review_id), locale=locale)))
 
 
 def open_manager_review(ack, body, action, context, client) -> None:
     ack()
-    _open(body, action, context, client, lambda session, person, review_id, locale: (
+    open_record_modal(body, action, context, client, lambda session, person, review_id, locale: (
         review_blocks.manager_review_modal(reviews.manager_review_form(session, person, review_id), locale=locale,
                                            anonymous_peer=label("anonymous_peer", locale))))
-
-
-def _open(body, action, context, client, build_view) -> None:
-    """Open a review's modal for its author; anyone else, or a closed cycle, gets a private refusal."""
-    caller = identify(context, client, body["user"]["id"])
-    raw_id = action.get("value") or ""
-    try:
-        if caller.person is None or not raw_id.isdigit():
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            view = build_view(session, caller.person, int(raw_id), caller.locale)
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def submit_self_review(ack, body, view, context, client) -> None:
