@@ -1,4 +1,4 @@
-"""One ASGI server for every front end: Slack on /slack/events, health on /healthz."""
+"""One ASGI server for every front end: Slack on /slack/events, Teams on /api/messages, health on /healthz."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -19,6 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from bot.deps import Deps
 from storage.db import ping
 
+if TYPE_CHECKING:
+    from bot.teams import TeamsOverrides
+
 log = logging.getLogger(__name__)
 
 
@@ -28,8 +32,13 @@ def build_asgi(
     *,
     on_startup: Callable[[], None] | None = None,
     on_shutdown: Callable[[], None] | None = None,
+    teams: TeamsOverrides | None = None,
 ) -> FastAPI:
-    """Create the web app; `bolt_app` is None in Socket Mode, where Slack does not call us over HTTP."""
+    """Create the web app; `bolt_app` is None in Socket Mode, where Slack does not call us over HTTP.
+
+    Teams is mounted when its settings are there (or `teams` points it at an emulator); the SDK is imported
+    only then, so a Slack-only server does not pay for it.
+    """
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI):
@@ -59,6 +68,11 @@ def build_asgi(
             # Bolt's sync dispatch acks within its own thread; keep it off the event loop.
             bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
             return to_starlette_response(bolt_response)
+
+    if teams is not None or deps.settings.teams_enabled:
+        from bot.teams import mount_teams
+
+        mount_teams(api, deps, teams)
 
     return api
 

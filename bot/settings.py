@@ -33,6 +33,9 @@ class Settings:
     reminder_time: str = "FRI 15:00"
     nudge_time: str = "MON 09:00"
     digest_time: str = "MON 10:00"
+    teams_client_id: str | None = None
+    teams_client_secret: str | None = field(default=None, repr=False)
+    teams_tenant_id: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
@@ -59,6 +62,9 @@ class Settings:
             reminder_time=get("CHECKIN_REMINDER_TIME") or cls.reminder_time,
             nudge_time=get("CHECKIN_NUDGE_TIME") or cls.nudge_time,
             digest_time=get("CHECKIN_DIGEST_TIME") or cls.digest_time,
+            teams_client_id=get("TEAMS_CLIENT_ID"),
+            teams_client_secret=get("TEAMS_CLIENT_SECRET"),
+            teams_tenant_id=get("TEAMS_TENANT_ID"),
         )
         settings.validate()
         return settings
@@ -81,10 +87,21 @@ class Settings:
             raise SettingsError(
                 f"CHECKIN_DEFAULT_LOCALE: {self.default_locale!r} is not one of {', '.join(SUPPORTED_LOCALES)}"
             )
+        teams = {"TEAMS_CLIENT_ID": self.teams_client_id, "TEAMS_CLIENT_SECRET": self.teams_client_secret,
+                 "TEAMS_TENANT_ID": self.teams_tenant_id}
+        missing = [name for name, value in teams.items() if not value]
+        if 0 < len(missing) < len(teams):  # half a Teams configuration is a typo, not a choice
+            raise SettingsError(f"{', '.join(missing)} not set; Teams needs TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET "
+                                "and TEAMS_TENANT_ID together (or none of them, for Slack only)")
 
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Teams is on when its app registration (client id, secret and tenant) is configured."""
+        return bool(self.teams_client_id and self.teams_client_secret and self.teams_tenant_id)
 
     def require_serving_credentials(self) -> None:
         """Refuse to serve without what Slack needs, pointing newcomers at the try-out."""

@@ -298,3 +298,22 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: int | None = None
     detail: dict = _json()
+
+
+class TeamsConversation(SQLModel, table=True):
+    """Where the bot reaches a person in Microsoft Teams: their 1:1 chat's conversation reference.
+
+    Stored when the app is installed for the person or when they first message the bot, refreshed on each
+    activity; scheduled messages are sent proactively to `conversation_id` at `service_url`.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    user_id: str = Field(max_length=128)  # the person's id in this bot's conversations ("29:...")
+    aad_object_id: str | None = Field(default=None, max_length=64)  # Entra ID object id, Person.teams_id
+    conversation_id: str = Field(sa_type=Text)
+    service_url: str = Field(max_length=512)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    bot_id: str = Field(max_length=128)  # the bot's account in the conversation ("28:<client id>")
+    created_at: datetime = _when()
+    updated_at: datetime = _when()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Update, case, or_, update
+from sqlalchemy import Delete, Update, case, delete, or_, update
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -22,6 +22,7 @@ from storage.models import (
     Kudos,
     Person,
     Review,
+    TeamsConversation,
 )
 
 ERASED = "[erased]"  # for text columns that may not be empty
@@ -80,7 +81,7 @@ def _claim(session: Session, person_id: int, *, now: datetime) -> bool:
     return session.execute(statement).rowcount == 1
 
 
-def _erasures(person_id: int) -> dict[str, Update]:
+def _erasures(person_id: int) -> dict[str, Update | Delete]:
     """Return a bulk UPDATE per table that removes the person's text from it, in the order to run them."""
     checkins = select(CheckIn.id).where(CheckIn.person_id == person_id)
     plans = select(ImprovementPlan.id).where(ImprovementPlan.person_id == person_id)
@@ -111,6 +112,8 @@ def _erasures(person_id: int) -> dict[str, Update]:
         "delivery": update(Delivery)
         .where(Delivery.person_id == person_id)
         .values(channel=None, message_ref=None, last_error=None),
+        # Where Teams reaches them: ids that lead back to the person, and nothing to keep.
+        "teamsconversation": delete(TeamsConversation).where(TeamsConversation.person_id == person_id),
         "auditevent": update(AuditEvent)
         .where(AuditEvent.entity == "person", AuditEvent.entity_id == person_id)
         .values(detail={}),

@@ -32,6 +32,7 @@ from storage.models import (
     Person,
     Review,
     ReviewCycle,
+    TeamsConversation,
 )
 from storage.org import import_org_csv
 from tests.builders import org_csv
@@ -225,12 +226,18 @@ def test_the_person_is_pseudonymised_and_deactivated(session, world):
 
 
 def test_the_report_counts_the_rows_touched_per_table(session, world):
+    session.add(TeamsConversation(person_id=world.people["UEMP1"].id, user_id="29:alan", conversation_id="a:1",
+                                  service_url="https://smba.trafficmanager.net/teams/", bot_id="28:bot",
+                                  created_at=LATER, updated_at=LATER))
+    session.flush()
     report = erase_alan(session, world)
 
     assert report.counts == {
         "person": 1, "checkin": 1, "goalprogress": 1, "goal": 1, "goalchange": 5, "review": 4, "actionitem": 2,
-        "kudos": 2, "improvementplan": 1, "improvementcheck": 1, "delivery": 1, "auditevent": 2,
+        "kudos": 2, "improvementplan": 1, "improvementcheck": 1, "delivery": 1, "teamsconversation": 1,
+        "auditevent": 2,
     }
+    assert session.exec(select(TeamsConversation)).all() == []  # Teams can no longer reach them
 
 
 # --- what stays --------------------------------------------------------------------------------

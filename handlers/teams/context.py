@@ -1,0 +1,104 @@
+"""Who is writing from Teams, in which language; where their 1:1 chat is; how a handler answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from microsoft_teams.api import Attachment, MessageActivityInput
+
+from prompts import cards
+from storage import people, teams_links
+from storage.models import Person
+from storage.teams_links import ConversationRef
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+log = logging.getLogger(__name__)
+
+# In channels and group chats Teams puts the bot's @mention first: "<at>checkin-bot</at> goal list"
+_BOT_MENTION = re.compile(r"^\s*(?:<at>[^<]*</at>\s*)+")
+
+
+@dataclass(frozen=True)
+class TeamsCaller:
+    person: Person | None
+    locale: str
+
+
+async def identify(ctx: Any, deps: Deps) -> TeamsCaller:
+    """Find the person behind an activity (Teams id, else e-mail) and remember their 1:1 chat."""
+    activity = ctx.activity
+    sender = activity.from_
+    ref = conversation_ref(activity)
+    person = await asyncio.to_thread(_find_and_remember, deps, sender.aad_object_id, [], ref)
+    if person is None and sender.aad_object_id:
+        # Not linked yet: ask Teams for their e-mail, the org directory's other key.
+        emails = await _emails_of(ctx)
+        if emails:
+            person = await asyncio.to_thread(_find_and_remember, deps, sender.aad_object_id, emails, ref)
+    stored = person.locale if person else None
+    locale = people.pick_locale(stored, activity.locale, default=deps.settings.default_locale)
+    return TeamsCaller(person, locale)
+
+
+def conversation_ref(activity: Any) -> ConversationRef | None:
+    """Return the activity's 1:1 chat as a reference to store, or None for channels and group chats."""
+    conversation = activity.conversation
+    if conversation.conversation_type != "personal" or not activity.service_url:
+        return None
+    tenant = activity.channel_data.tenant if activity.channel_data else None
+    return ConversationRef(
+        user_id=activity.from_.id,
+        conversation_id=conversation.id,
+        service_url=activity.service_url,
+        bot_id=activity.recipient.id,
+        aad_object_id=activity.from_.aad_object_id,
+        tenant_id=conversation.tenant_id or (tenant.id if tenant else None),
+    )
+
+
+def _find_and_remember(deps: Deps, aad_object_id: str | None, emails: list[str],
+                       ref: ConversationRef | None) -> Person | None:
+    now = deps.clock.now()
+    with deps.sessions() as session:
+        person = teams_links.by_teams_id(session, aad_object_id)
+        if person is None and emails:
+            person = teams_links.link_by_email(session, emails, aad_object_id=aad_object_id, now=now)
+        if person is not None and ref is not None:
+            teams_links.remember_conversation(session, person, ref, now=now)
+        return person
+
+
+async def _emails_of(ctx: Any) -> list[str]:
+    activity = ctx.activity
+    try:
+        member = await ctx.api.conversations.get_member_by_id(activity.conversation.id, activity.from_.id)
+    except Exception as exc:  # the member API is a convenience; failing it leaves a stranger, not an error
+        log.warning("Teams member lookup failed: %s", type(exc).__name__)
+        return []
+    return [email for email in (member.email, member.user_principal_name) if email]
+
+
+def stranger_card(deps: Deps, locale: str) -> dict:
+    """Build the card for someone who is not in the org directory: who to ask."""
+    with deps.sessions() as session:
+        contacts = [p.name for p in people.hr_contacts(session)]
+    return cards.unknown_person_card(contacts, locale=locale)
+
+
+def command_of(text: str | None) -> tuple[str, str]:
+    """Split a message into its command (lower-cased first word, after the bot's mention) and the rest."""
+    cleaned = _BOT_MENTION.sub("", text or "").strip()
+    first, _, rest = cleaned.partition(" ")
+    return first.lower().removeprefix("/"), rest.strip()
+
+
+def card_message(card: dict) -> MessageActivityInput:
+    """Wrap one of our Adaptive Cards (a dict from prompts.cards) as a message, sent exactly as built."""
+    attachment = Attachment(content_type=cards.CARD_CONTENT_TYPE, content=card)
+    return MessageActivityInput(attachments=[attachment], summary=card.get("fallbackText"))
