@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.deps import Deps
 from bot.errors import CommandError
 from bot.settings import Settings, SettingsError
+from bot.teams_package import DEFAULT_PACKAGE
 from storage.db import DatabaseNotMigrated, require_migrated, upgrade
 from storage.org import OrgImportError
 from storage.plans import PlanLoadError
@@ -67,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     cycles_open.add_argument("--team")
     cycles.add_parser("list", help="cycles with their state and progress")
     cycles.add_parser("release", help="release a cycle's results").add_argument("name")
+
+    teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(dest="teams_command", required=True)
+    teams_package = teams.add_parser("package", help="write the Teams app package (a zip to upload to Teams)")
+    teams_package.add_argument("--out", type=Path, default=Path(DEFAULT_PACKAGE), metavar="FILE.zip")
+    teams_package.add_argument("--host", metavar="HOSTNAME",
+                               help="the public host name in the messaging endpoint https://HOSTNAME/api/messages")
     return parser
 
 
@@ -121,6 +128,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> i
     if args.command == "serve":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return commands.serve(settings, host=args.host, port=args.port)
+    if args.command == "teams" and args.teams_command == "package":  # needs no database
+        return commands.teams_package(settings, path=args.out, host=args.host, out=stdout)
     deps = Deps.from_settings(settings)
     if args.command == "db":
         upgrade(deps.engine)

@@ -18,7 +18,7 @@ from bot.server import build_asgi
 from bot.settings import Settings
 from scheduler import JOBS, JobContext, build_scheduler, find_job
 from scheduler import results as result_delivery
-from storage import cycles, deliveries, exports, org, plans, privacy
+from storage import cycles, deliveries, exports, org, plans, privacy, teams_links
 from storage.db import require_migrated
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,6 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     log.info("connected to Slack workspace %s as %s", identity.get("team"), identity.get("user"))
 
     bolt_app = build_bolt_app(deps, client=client)
-    scheduler = build_scheduler(sessions=deps.sessions, client=client, clock_now=deps.clock.now,
-                                config=job_config(settings))
     socket_mode = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -58,6 +56,9 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
         log.info("stopped cleanly")
 
     asgi = build_asgi(deps, None if socket_mode else bolt_app, on_startup=start, on_shutdown=stop)
+    # Built after the web app: jobs reach Teams people through the Teams app it mounts (when Teams is on).
+    scheduler = build_scheduler(sessions=deps.sessions, client=client, clock_now=deps.clock.now,
+                                config=job_config(settings), teams=getattr(asgi.state, "teams_sender", None))
     uvicorn.run(asgi, host=host, port=port, log_level="info")  # uvicorn stops gracefully on SIGTERM
     return 0
 
@@ -117,6 +118,9 @@ def org_cadence(deps: Deps, team: str, cadence: str, *, out: TextIO) -> int:
     return 0
 
 
+UNREACHABLE_SHOWN = 20
+
+
 def jobs_list(deps: Deps, *, out: TextIO) -> int:
     """Print each job, its next run, and what it delivered in the last 7 days."""
     now = deps.clock.now()
@@ -135,6 +139,13 @@ def jobs_list(deps: Deps, *, out: TextIO) -> int:
         print(f"  last 7 days: {shown}", file=out)
         for delivery in failed:
             print(f"  failed: person {delivery.person_id}, {delivery.period}: {delivery.last_error}", file=out)
+    with deps.sessions() as session:
+        waiting = teams_links.unreachable(session)
+    if waiting:  # never silently skipped: their messages wait until the app is installed for them
+        names = ", ".join(person.name for person in waiting[:UNREACHABLE_SHOWN])
+        more = f" and {len(waiting) - UNREACHABLE_SHOWN} more" if len(waiting) > UNREACHABLE_SHOWN else ""
+        print(f"not reachable in Teams yet (the app is not installed for them): {len(waiting)}: {names}{more}",
+              file=out)
     return 0
 
 
@@ -234,4 +245,22 @@ def cycles_release(deps: Deps, name: str, *, out: TextIO) -> int:
     outcomes = [result_delivery.send_result(context, review) for review in results]
     print(f"released {name}: {outcomes.count('sent')} result(s) sent, {len(outcomes) - outcomes.count('sent')} "
           "not sent (see `checkin-bot jobs list`)", file=out)
+    return 0
+
+
+def teams_package(settings: Settings, *, path: Path, host: str | None, out: TextIO) -> int:
+    """Write the Teams app package (manifest.json, icons, zh-CN strings) for an admin to upload to Teams."""
+    from bot import teams_package as package
+
+    if not settings.teams_client_id:
+        raise CommandError("TEAMS_CLIENT_ID is not set: the package names the bot by its Entra ID app (client) id")
+    if not host:
+        raise CommandError("--host is needed: the public host name of the bot's messaging endpoint "
+                           "https://HOST/api/messages")
+    try:
+        written = package.write_package(path, client_id=settings.teams_client_id, host=host)
+    except package.PackageError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app) "
+          "or in the Teams admin center", file=out)
     return 0

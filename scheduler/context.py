@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -25,6 +26,12 @@ class JobConfig:
     hr_channel: str | None = None
 
 
+class TeamsSender(Protocol):
+    """Posts a card into a stored Teams 1:1 chat and returns the activity id (bot.teams.proactive)."""
+
+    def send(self, conversation: Any, card: dict) -> str: ...
+
+
 @dataclass(frozen=True)
 class JobContext:
     sessions: Callable[[], AbstractContextManager[Session]]
@@ -33,6 +40,7 @@ class JobContext:
     config: JobConfig = field(default_factory=JobConfig)
     forced: bool = False  # an operator's `jobs run`: ignore send times and quiet hours
     worker: str = "local"  # who claims deliveries, for the delivery log
+    teams: TeamsSender | None = None  # None when Teams is off: Teams people then wait, listed as unreachable
 
 
 @dataclass
@@ -40,6 +48,7 @@ class JobReport:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
+    unreachable: int = 0  # on Teams, where the bot cannot post yet: they stay due
     notes: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
@@ -47,8 +56,11 @@ class JobReport:
             self.sent += 1
         elif outcome in ("failed", "retry"):
             self.failed += 1
+        elif outcome == "unreachable":
+            self.unreachable += 1
         else:
             self.skipped += 1
 
     def summary(self) -> str:
-        return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}"
+        waiting = f", waiting for Teams {self.unreachable}" if self.unreachable else ""
+        return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}{waiting}"

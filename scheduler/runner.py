@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from scheduler.context import JobConfig, JobContext
+from scheduler.context import JobConfig, JobContext, TeamsSender
 from scheduler.registry import JOBS
 
 log = logging.getLogger(__name__)
@@ -23,10 +23,10 @@ TICK_SECONDS = 60
 
 def tick(
     *, sessions: Callable[[], AbstractContextManager[Session]], client: WebClient, now: datetime, worker: str,
-    config: JobConfig,
+    config: JobConfig, teams: TeamsSender | None = None,
 ) -> None:
     """Run every available job once; one job failing never stops the others."""
-    context = JobContext(sessions=sessions, client=client, now=now, worker=worker, config=config)
+    context = JobContext(sessions=sessions, client=client, now=now, worker=worker, config=config, teams=teams)
     for job in JOBS:
         if not job.available:
             continue
@@ -38,7 +38,8 @@ def tick(
 
 
 def build_scheduler(
-    *, sessions, client: WebClient, clock_now: Callable[[], datetime], config: JobConfig
+    *, sessions, client: WebClient, clock_now: Callable[[], datetime], config: JobConfig,
+    teams: TeamsSender | None = None,
 ) -> BackgroundScheduler:
     """Create (not start) the scheduler; a restart replaces the tick instead of adding a second one."""
     scheduler = BackgroundScheduler(
@@ -47,7 +48,7 @@ def build_scheduler(
     )
     worker = f"{socket.gethostname()}:{id(scheduler):x}"
     scheduler.add_job(
-        lambda: tick(sessions=sessions, client=client, now=clock_now(), worker=worker, config=config),
+        lambda: tick(sessions=sessions, client=client, now=clock_now(), worker=worker, config=config, teams=teams),
         "interval",
         seconds=TICK_SECONDS,
         id=TICK_JOB_ID,
