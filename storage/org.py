@@ -82,10 +82,14 @@ def _require_aware(now: datetime) -> None:
 
 @dataclass(frozen=True)
 class OrgRow:
-    """One valid line of an org CSV, cleaned: empty cells are None, the locale normalised."""
+    """One valid line of an org CSV, cleaned: empty cells are None, the locale normalised.
+
+    A line names its person by `slack_id`, `teams_id` or both; `manager_slack_id` holds the manager's Slack id,
+    Teams id or e-mail.
+    """
 
     line: int
-    slack_id: str
+    slack_id: str | None
     name: str
     email: str | None
     manager_slack_id: str | None
@@ -95,16 +99,22 @@ class OrgRow:
     locale: str | None
     teams_id: str | None = None
 
+    @property
+    def identity(self) -> str:
+        """The id this person goes by in messages: their Slack id, else their Teams id."""
+        return self.slack_id or self.teams_id or ""
+
 
 @dataclass(frozen=True)
 class RowError:
     line: int
     slack_id: str | None
     reason: str
+    teams_id: str | None = None
 
     def __str__(self) -> str:
-        who = f"{self.slack_id}: " if self.slack_id else ""
-        return f"line {self.line}: {who}{self.reason}"
+        who = self.slack_id or self.teams_id
+        return f"line {self.line}: {who + ': ' if who else ''}{self.reason}"
 
 
 class OrgImportError(ValueError):
@@ -116,11 +126,20 @@ class OrgImportError(ValueError):
 
 
 class _Link(NamedTuple):
-    """Who a line says someone reports to, kept even for invalid lines so graph errors show too."""
+    """Who a line is and whom it reports to, kept even for invalid lines so graph errors show too."""
 
     line: int
-    slack_id: str
-    manager_slack_id: str | None
+    slack_id: str | None
+    teams_id: str | None
+    email: str | None
+    manager: str | None  # the manager_slack_id cell: the manager's Slack id, Teams id or e-mail
+
+    @property
+    def identity(self) -> str:
+        return self.slack_id or self.teams_id or ""
+
+    def error(self, reason: str) -> RowError:
+        return RowError(self.line, self.slack_id, reason, self.teams_id)
 
 
 @dataclass
@@ -196,16 +215,18 @@ def _parse_record(
     complete = len(cells) == len(columns)
     by_column = dict(zip(columns, cells, strict=False))
     slack_id = by_column.get("slack_id") or None
+    teams_id = by_column.get("teams_id") or None
     problems = _duplicate_problems(line, by_column, first_lines)
     if complete:
         problems += _cell_problems(by_column)
     else:
         problems.append(f"expected {len(columns)} cells, found {len(cells)}")
-    parsed.errors.extend(RowError(line, slack_id, problem) for problem in problems)
-    if slack_id and first_lines[("slack_id", slack_id)] == line:
+    parsed.errors.extend(RowError(line, slack_id, problem, teams_id) for problem in problems)
+    identity = ("slack_id", slack_id) if slack_id else ("teams_id", teams_id)
+    if identity[1] and first_lines[identity] == line:
         # A line with missing cells still names someone, but its manager cell cannot be trusted.
         manager = (by_column["manager_slack_id"] or None) if complete else None
-        parsed.links.append(_Link(line, slack_id, manager))
+        parsed.links.append(_Link(line, slack_id, teams_id, by_column.get("email") or None, manager))
     if not problems:
         parsed.rows.append(_row(line, by_column))
 
@@ -214,8 +235,10 @@ def _cell_problems(cells: dict[str, str]) -> list[str]:
     """Return what is wrong with a line on its own, without the rest of the org."""
     slack_id, name, email, team = cells["slack_id"], cells["name"], cells["email"], cells["team"]
     role, zone, locale = cells["role"], cells["timezone"], cells["locale"]
+    teams_id, manager = cells.get("teams_id", ""), cells["manager_slack_id"]
+    ids = "slack_id or teams_id" if "teams_id" in cells else "slack_id"
     checks = [
-        (not slack_id, "missing slack_id"),
+        (not (slack_id or teams_id), f"missing {ids}"),
         (len(slack_id) > SLACK_ID_MAX, f"slack_id is longer than {SLACK_ID_MAX} characters"),
         (not name, "missing name"),
         (len(name) > NAME_MAX, f"name is longer than {NAME_MAX} characters"),
@@ -227,16 +250,27 @@ def _cell_problems(cells: dict[str, str]) -> list[str]:
             f"unknown time zone '{zone}' (use an IANA name like Asia/Shanghai)",
         ),
         (bool(locale) and not normalize_locale(locale), f"unsupported locale '{locale}' (use en or zh-CN)"),
-        (bool(slack_id) and cells["manager_slack_id"] == slack_id, "is their own manager"),
-        (len(cells.get("teams_id", "")) > TEAMS_ID_MAX, f"teams_id is longer than {TEAMS_ID_MAX} characters"),
+        (_names_self(manager, slack_id, teams_id, email), "is their own manager"),
+        (len(teams_id) > TEAMS_ID_MAX, f"teams_id is longer than {TEAMS_ID_MAX} characters"),
     ]
     return [problem for failed, problem in checks if failed]
+
+
+def _names_self(manager: str | None, slack_id: str | None, teams_id: str | None, email: str | None) -> bool:
+    """Whether a line's manager cell holds that line's own Slack id, Teams id or e-mail."""
+    if not manager:
+        return False
+    return manager in (slack_id, teams_id) or (bool(email) and manager.lower() == (email or "").lower())
 
 
 def _duplicate_problems(
     line: int, cells: dict[str, str], first_lines: dict[tuple[str, str], int]
 ) -> list[str]:
-    """Return a problem for each id an earlier line already used; remember the ids of this line."""
+    """Return a problem for each id an earlier line already used; remember the ids of this line.
+
+    Someone only in Teams is also told apart by e-mail (it is how they are matched and may be named as a
+    manager), so two such lines may not share one.
+    """
     problems = []
     for column in ("slack_id", *OPTIONAL_COLUMNS):
         value = cells.get(column)
@@ -245,13 +279,18 @@ def _duplicate_problems(
         first = first_lines.setdefault((column, value), line)
         if first != line:
             problems.append(f"duplicate {column} {value} (first on line {first})")
+    email = cells.get("email")
+    if email and cells.get("teams_id") and not cells.get("slack_id"):
+        first = first_lines.setdefault(("email", email.lower()), line)
+        if first != line:
+            problems.append(f"duplicate email {email} among people without a slack_id (first on line {first})")
     return problems
 
 
 def _row(line: int, cells: dict[str, str]) -> OrgRow:
     return OrgRow(
         line=line,
-        slack_id=cells["slack_id"],
+        slack_id=cells["slack_id"] or None,
         name=cells["name"],
         email=cells["email"] or None,
         manager_slack_id=cells["manager_slack_id"] or None,
@@ -265,6 +304,9 @@ def _row(line: int, cells: dict[str, str]) -> OrgRow:
 
 # --- planning ----------------------------------------------------------------------------------
 
+# Someone in the reporting graph: ("person", Person.id) for someone stored, ("line", n) for a newcomer on line n.
+Node = tuple[str, int | None]
+
 
 @dataclass
 class ImportPlan:
@@ -275,15 +317,18 @@ class ImportPlan:
     unchanged: list[OrgRow] = field(default_factory=list)
     # Active people missing from the file are left as they are: a partial file must never deactivate.
     not_in_file: list[str] = field(default_factory=list)
+    # How to apply it: who each created or updated line is, and whom each line with a new manager reports to.
+    nodes: dict[int, Node] = field(default_factory=dict, repr=False)
+    managers: dict[int, Node | None] = field(default_factory=dict, repr=False)
 
     def summary_lines(self) -> list[str]:
         """Describe the diff for a person to read, one line per new person or changed field."""
         lines = [
-            f"+ {row.slack_id} {row.name} ({', '.join(filter(None, [row.role, row.team]))})"
+            f"+ {row.identity} {row.name} ({', '.join(filter(None, [row.role, row.team]))})"
             for row in self.created
         ]
         lines += [
-            f"~ {row.slack_id} {name}: {_show(old)} -> {_show(new)}"
+            f"~ {row.identity} {name}: {_show(old)} -> {_show(new)}"
             for row, changes in self.updated
             for name, (old, new) in changes.items()
         ]
@@ -303,175 +348,292 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _stored(person: Person) -> Node:
+    return ("person", person.id)
+
+
+def _identity(person: Person) -> str:
+    """The id a stored person goes by in messages: Slack id, else Teams id (erased people have neither)."""
+    return person.slack_id or person.teams_id or person.name
+
+
 @dataclass
 class _Directory:
     """The people and teams already stored, read once per import."""
 
-    people: dict[str, Person]  # by Slack id, active or not
-    slack_ids: dict[int, str | None]  # person id -> Slack id, to name managers
+    people: list[Person]  # everyone, active or not
+    by_slack_id: dict[str, Person]
+    by_teams_id: dict[str, Person]
+    by_email: dict[str, list[Person]]  # lower-cased
     team_names: dict[int, str]
-    teams_id_owners: dict[str, str | None]  # Teams id -> Slack id of whoever holds it
 
     @classmethod
     def load(cls, session: Session) -> _Directory:
-        everyone = list(session.exec(select(Person)))
+        everyone = list(session.exec(select(Person).order_by(col(Person.id))))
+        by_email: dict[str, list[Person]] = {}
+        for person in everyone:
+            if person.email:
+                by_email.setdefault(person.email.lower(), []).append(person)
         return cls(
-            people={person.slack_id: person for person in everyone if person.slack_id},
-            slack_ids={person.id: person.slack_id for person in everyone if person.id is not None},
+            people=everyone,
+            by_slack_id={person.slack_id: person for person in everyone if person.slack_id},
+            by_teams_id={person.teams_id: person for person in everyone if person.teams_id},
+            by_email=by_email,
             team_names={team.id: team.name for team in session.exec(select(Team)) if team.id is not None},
-            teams_id_owners={person.teams_id: person.slack_id for person in everyone if person.teams_id},
         )
 
-    def manager_of(self, person: Person) -> str | None:
-        return self.slack_ids.get(person.manager_id) if person.manager_id else None
+    def by_unique_email(self, email: str | None) -> Person | None:
+        found = self.by_email.get(email.lower(), []) if email else []
+        return found[0] if len(found) == 1 else None
+
+
+@dataclass
+class _Org:
+    """The file laid over the stored org: who each line is, whom they report to, and what does not fit."""
+
+    matched: dict[int, Person] = field(default_factory=dict)  # line -> the stored person that line is
+    nodes: dict[int, Node] = field(default_factory=dict)  # line -> who that line is in the reporting graph
+    managers: dict[int, Node | None] = field(default_factory=dict)  # line -> its manager, for names that resolve
+    reporting: dict[Node, Node | None] = field(default_factory=dict)
+    labels: dict[Node, str] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+    def label(self, node: Node | None) -> str | None:
+        return self.labels.get(node) if node else None
 
 
 def plan_import(session: Session, rows: list[OrgRow]) -> ImportPlan:
     """Check the rows against the stored org and return the diff; raise OrgImportError if they do not fit."""
     directory = _Directory.load(session)
-    _raise_if_any(_org_problems(directory, [_link(row) for row in rows], rows))
-    return _diff(directory, rows)
+    org = _resolve(directory, [_link(row) for row in rows])
+    _raise_if_any(org.errors)
+    return _diff(directory, org, rows)
 
 
 def import_org_csv(session: Session, text: str, *, now: datetime, dry_run: bool = False) -> ImportPlan:
     """Parse, check and (unless a dry run) apply an org CSV, reporting every bad line together."""
     parsed = _parse(text)
     directory = _Directory.load(session)
-    _raise_if_any(parsed.errors + _org_problems(directory, parsed.links, parsed.rows))
-    plan = _diff(directory, parsed.rows)
+    org = _resolve(directory, parsed.links)
+    _raise_if_any(parsed.errors + org.errors)
+    plan = _diff(directory, org, parsed.rows)
     if not dry_run:
         apply_import(session, plan, now=now)
     return plan
 
 
 def _link(row: OrgRow) -> _Link:
-    return _Link(row.line, row.slack_id, row.manager_slack_id)
+    return _Link(row.line, row.slack_id, row.teams_id, row.email, row.manager_slack_id)
 
 
-def _org_problems(directory: _Directory, links: list[_Link], rows: list[OrgRow]) -> list[RowError]:
-    """Return the errors that need the whole org: unknown managers, cycles, Teams ids held by others."""
-    cycles = _cycle_errors(_reporting_lines(directory, links), links)
-    return _unknown_managers(directory, links) + cycles + _teams_id_clashes(directory, rows)
-
-
-def _reporting_lines(directory: _Directory, links: list[_Link]) -> dict[str, str | None]:
-    """Map each Slack id to its manager's: the stored active org, overridden by the file."""
-    lines = {
-        slack_id: directory.manager_of(person)
-        for slack_id, person in directory.people.items()
+def _resolve(directory: _Directory, links: list[_Link]) -> _Org:
+    """Match each line to a stored person, resolve its manager, and find what needs the whole org to see."""
+    org = _Org()
+    _match_people(directory, links, org)
+    org.nodes = {
+        link.line: _stored(org.matched[link.line]) if link.line in org.matched else ("line", link.line)
+        for link in links
+    }
+    org.labels = {_stored(person): _identity(person) for person in directory.people}
+    org.labels |= {org.nodes[link.line]: link.identity for link in links}
+    _resolve_managers(directory, links, org)
+    # The stored active org, overridden by the file.
+    org.reporting = {
+        _stored(person): ("person", person.manager_id) if person.manager_id else None
+        for person in directory.people
         if person.active
     }
-    lines.update({link.slack_id: link.manager_slack_id for link in links})
-    return lines
+    org.reporting |= {org.nodes[link.line]: org.managers.get(link.line) for link in links}
+    org.errors += _cycle_errors(org, links)
+    return org
 
 
-def _unknown_managers(directory: _Directory, links: list[_Link]) -> list[RowError]:
-    in_file = {link.slack_id for link in links}
-    return [
-        RowError(link.line, link.slack_id, f"unknown manager {link.manager_slack_id}")
-        for link in links
-        if link.manager_slack_id
-        and link.manager_slack_id not in in_file
-        and not _is_active(directory.people.get(link.manager_slack_id))
-    ]
+def _match_people(directory: _Directory, links: list[_Link], org: _Org) -> None:
+    """Match lines to stored people by Slack id, else Teams id, else an e-mail only one stored person has.
+
+    A line may add an id its person lacks but never replaces one, and two lines are never one person.
+    """
+    claimed: dict[int | None, int] = {}
+
+    def claim(link: _Link, person: Person) -> None:
+        first = claimed.setdefault(person.id, link.line)
+        if first == link.line:
+            org.matched[link.line] = person
+        else:
+            org.errors.append(link.error(
+                f"is the same person as line {first} (one line may hold both a slack_id and a teams_id)"))
+
+    by_email = []
+    for link in links:
+        by_slack = directory.by_slack_id.get(link.slack_id) if link.slack_id else None
+        by_teams = directory.by_teams_id.get(link.teams_id) if link.teams_id else None
+        if by_teams is not None and by_teams is not by_slack and (by_slack or (link.slack_id and by_teams.slack_id)):
+            owner = by_teams.slack_id or by_teams.name
+            org.errors.append(link.error(f"teams_id {link.teams_id} already belongs to {owner}"))
+        elif person := by_slack or by_teams:
+            claim(link, person)
+        else:
+            by_email.append(link)
+    for link in by_email:
+        person = directory.by_unique_email(link.email)
+        if person is None or person.id in claimed:
+            continue
+        if not ((person.slack_id and link.slack_id) or (person.teams_id and link.teams_id)):
+            claim(link, person)
 
 
-def _is_active(person: Person | None) -> bool:
-    return person is not None and person.active
+def _resolve_managers(directory: _Directory, links: list[_Link], org: _Org) -> None:
+    """Resolve each manager cell: a Slack id, Teams id or e-mail in the file, else of an active stored person."""
+    in_file: dict[str, dict[str, Node]] = {"slack_id": {}, "teams_id": {}}
+    emails: dict[str, dict[Node, int]] = {}
+    for link in links:
+        node = org.nodes[link.line]
+        if link.slack_id:
+            in_file["slack_id"].setdefault(link.slack_id, node)
+        if link.teams_id:
+            in_file["teams_id"].setdefault(link.teams_id, node)
+        if link.email:
+            emails.setdefault(link.email.lower(), {}).setdefault(node, link.line)
+    listed = set(org.nodes.values())
+    for link in links:
+        ref = link.manager
+        if not ref:
+            org.managers[link.line] = None
+            continue
+        node = in_file["slack_id"].get(ref) or in_file["teams_id"].get(ref)
+        lines = emails.get(ref.lower(), {})
+        if node is None and len(lines) > 1:
+            org.errors.append(link.error(f"ambiguous manager {ref}: the e-mail of lines {_and(lines.values())}"))
+            continue
+        if node is None and lines:
+            (node,) = lines
+        if node is None:
+            node, problem = _stored_manager(directory, ref, listed)
+            if problem:
+                org.errors.append(link.error(problem))
+                continue
+        if node == org.nodes[link.line]:
+            if not _names_self(ref, link.slack_id, link.teams_id, link.email):
+                org.errors.append(link.error("is their own manager"))
+            continue
+        org.managers[link.line] = node
 
 
-def _cycle_errors(reporting: dict[str, str | None], links: list[_Link]) -> list[RowError]:
+def _stored_manager(directory: _Directory, ref: str, listed: set[Node]) -> tuple[Node | None, str | None]:
+    """Find a manager not named in the file among stored people who are active (or in the file)."""
+
+    def known(person: Person) -> bool:
+        return person.active or _stored(person) in listed
+
+    person = directory.by_slack_id.get(ref) or directory.by_teams_id.get(ref)
+    if person is None:
+        found = [person for person in directory.by_email.get(ref.lower(), []) if known(person)]
+        if len(found) > 1:
+            return None, f"ambiguous manager {ref}: the e-mail of {len(found)} people"
+        person = found[0] if found else None
+    if person is None or not known(person):
+        return None, f"unknown manager {ref}"
+    return _stored(person), None
+
+
+def _and(numbers: Iterable[int]) -> str:
+    """`2`, `2 and 5`, `2, 5 and 7`."""
+    words = [str(number) for number in sorted(numbers)]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _cycle_errors(org: _Org, links: list[_Link]) -> list[RowError]:
     """Report every line in a reporting cycle, with the cycle drawn from that line's person."""
-    lines = {link.slack_id: link.line for link in links}
+    lines = {org.nodes[link.line]: link for link in links}
     errors = []
-    for cycle in _cycles(reporting):
-        for index, slack_id in enumerate(cycle):
-            if slack_id in lines:
+    for cycle in _cycles(org.reporting):
+        for index, node in enumerate(cycle):
+            if node in lines:
                 path = cycle[index:] + cycle[: index + 1]
-                errors.append(RowError(lines[slack_id], slack_id, f"reporting cycle {' -> '.join(path)}"))
+                drawn = " -> ".join(org.labels.get(step, "?") for step in path)
+                errors.append(lines[node].error(f"reporting cycle {drawn}"))
     return errors
 
 
-def _cycles(reporting: dict[str, str | None]) -> list[list[str]]:
+def _cycles(reporting: dict[Node, Node | None]) -> list[list[Node]]:
     """Return each cycle of two or more people once, in reporting order (self-managers are reported apart)."""
-    visited: set[str] = set()
+    visited: set[Node] = set()
     cycles = []
     for start in reporting:
-        path: list[str] = []
-        position: dict[str, int] = {}
-        node = start
+        path: list[Node] = []
+        position: dict[Node, int] = {}
+        node: Node | None = start
         while node is not None and node not in visited and node not in position:
             position[node] = len(path)
             path.append(node)
             node = reporting.get(node)
-        if node in position and len(path) - position[node] > 1:
+        if node is not None and node in position and len(path) - position[node] > 1:
             cycles.append(path[position[node] :])
         visited.update(path)
     return cycles
 
 
-def _teams_id_clashes(directory: _Directory, rows: list[OrgRow]) -> list[RowError]:
-    return [
-        RowError(
-            row.line, row.slack_id, f"teams_id {row.teams_id} already belongs to {owner or 'someone else'}"
-        )
-        for row in rows
-        if row.teams_id
-        and row.teams_id in directory.teams_id_owners
-        and (owner := directory.teams_id_owners[row.teams_id]) != row.slack_id
-    ]
-
-
-def _diff(directory: _Directory, rows: list[OrgRow]) -> ImportPlan:
+def _diff(directory: _Directory, org: _Org, rows: list[OrgRow]) -> ImportPlan:
     plan = ImportPlan()
-    for row in _with_manager_roles(rows, _reporting_lines(directory, [_link(row) for row in rows])):
-        person = directory.people.get(row.slack_id)
+    for row in _with_manager_roles(rows, org):
+        person = org.matched.get(row.line)
         if person is None:
             plan.created.append(row)
-        elif changes := _changes(directory, person, row):
+            plan.nodes[row.line] = org.nodes[row.line]
+            plan.managers[row.line] = org.managers.get(row.line)
+        elif changes := _changes(directory, org, person, row):
             plan.updated.append((row, changes))
+            plan.nodes[row.line] = org.nodes[row.line]
+            if "manager" in changes:
+                plan.managers[row.line] = org.managers.get(row.line)
         else:
             plan.unchanged.append(row)
-    in_file = {row.slack_id for row in rows}
+    in_file = {person.id for person in org.matched.values()}
     plan.not_in_file = sorted(
-        slack_id for slack_id, person in directory.people.items() if person.active and slack_id not in in_file
+        _identity(person) for person in directory.people if person.active and person.id not in in_file
     )
     return plan
 
 
-def _with_manager_roles(rows: list[OrgRow], reporting: dict[str, str | None]) -> list[OrgRow]:
+def _with_manager_roles(rows: list[OrgRow], org: _Org) -> list[OrgRow]:
     """Store anyone listed as an employee who has reports as a manager; hr and admin keep their role."""
-    managers = set(reporting.values())
+    managers = set(org.reporting.values())
     return [
         replace(row, role=Role.MANAGER.value)
-        if row.role == Role.EMPLOYEE and row.slack_id in managers
+        if row.role == Role.EMPLOYEE and org.nodes[row.line] in managers
         else row
         for row in rows
     ]
 
 
-def _changes(directory: _Directory, person: Person, row: OrgRow) -> dict[str, tuple[Any, Any]]:
-    """Return field -> (stored, wanted) for each field the row changes."""
+def _changes(directory: _Directory, org: _Org, person: Person, row: OrgRow) -> dict[str, tuple[Any, Any]]:
+    """Return field -> (stored, wanted) for each field the row changes; managers are shown by their ids."""
     stored = {
         "name": person.name,
         "role": person.role,
         "team": directory.team_names.get(person.team_id) if person.team_id else None,
-        "manager": directory.manager_of(person),
+        "manager": ("person", person.manager_id) if person.manager_id else None,
         "active": person.active,
         "email": person.email,
         "timezone": person.timezone,
         "locale": person.locale,
         "teams_id": person.teams_id,
+        "slack_id": person.slack_id,
     }
     wanted: dict[str, Any] = {
         "name": row.name,
         "role": row.role,
         "team": row.team,
-        "manager": row.manager_slack_id,
+        "manager": org.managers.get(row.line),
         "active": True,
     }
-    wanted |= {name: value for name in DIRECTORY_FIELDS if (value := getattr(row, name)) is not None}
-    return {name: (stored[name], value) for name, value in wanted.items() if stored[name] != value}
+    # Like the directory fields, a Slack id is only ever added: matching never pairs two different ones.
+    wanted |= {name: value for name in (*DIRECTORY_FIELDS, "slack_id") if (value := getattr(row, name)) is not None}
+    changes = {name: (stored[name], value) for name, value in wanted.items() if stored[name] != value}
+    if "manager" in changes:
+        old, new = changes["manager"]
+        changes["manager"] = (org.label(old), org.label(new))
+    return changes
 
 
 # --- applying ----------------------------------------------------------------------------------
@@ -483,14 +645,19 @@ def apply_import(session: Session, plan: ImportPlan, *, now: datetime, actor_id:
     if not (plan.created or plan.updated):
         return
     teams = _upsert_teams(session, _team_names(plan), now=now)
-    people = _people_by_slack_id(session, [row.slack_id for row, _ in plan.updated])
+    stored = [node for node in (*plan.nodes.values(), *plan.managers.values()) if node and node[0] == "person"]
+    people: dict[Node, Person] = {
+        _stored(person): person
+        for person in session.exec(select(Person).where(col(Person.id).in_({node[1] for node in stored})))
+    }
     for row in plan.created:
-        people[row.slack_id] = _new_person(row, teams, now=now)
-        session.add(people[row.slack_id])
+        people[plan.nodes[row.line]] = _new_person(row, teams, now=now)
+        session.add(people[plan.nodes[row.line]])
     for row, changes in plan.updated:
-        _update_person(people[row.slack_id], changes, teams, now=now)
+        _update_person(people[plan.nodes[row.line]], changes, teams, now=now)
     session.flush()  # new people need ids before anyone can report to them
-    _link_managers(session, plan, people)
+    for line, manager in plan.managers.items():
+        people[plan.nodes[line]].manager_id = people[manager].id if manager else None
     audit.record(
         session,
         action="org.import",
@@ -554,14 +721,6 @@ def _update_person(
         elif name != "manager":  # managers are linked once everyone has an id
             setattr(person, name, value)
     person.updated_at = now
-
-
-def _link_managers(session: Session, plan: ImportPlan, people: dict[str, Person]) -> None:
-    wanted = {row.slack_id: row.manager_slack_id for row in plan.created}
-    wanted |= {row.slack_id: changes["manager"][1] for row, changes in plan.updated if "manager" in changes}
-    managers = _people_by_slack_id(session, {manager for manager in wanted.values() if manager})
-    for slack_id, manager in wanted.items():
-        people[slack_id].manager_id = managers[manager].id if manager else None
 
 
 # --- directory sync ----------------------------------------------------------------------------

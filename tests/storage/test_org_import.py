@@ -379,3 +379,271 @@ def test_it_rejects_a_teams_id_that_belongs_to_someone_else(session):
 def test_it_refuses_a_naive_now(session):
     with pytest.raises(ValueError, match="timezone-aware"):
         import_org_csv(session, csv_text(*ORG), now=datetime(2026, 11, 24, 9, 0))
+
+
+# --- people in Teams: a teams_id instead of (or beside) a slack_id ------------------------------
+
+TEAMS_HEADER = HEADER + ",teams_id"
+TEAMS_ORG = [
+    ",Grace Hopper,grace@example.com,,Leadership,admin,America/New_York,en-US,aad-grace",
+    ",Ada Lovelace,ada@example.com,aad-grace,Platform,,Europe/London,en-GB,aad-ada",
+    ",Alan Turing,alan@example.com,ADA@Example.com,Platform,,Europe/London,,aad-alan",  # manager by e-mail
+]
+
+
+def teams_csv(*rows: str) -> str:
+    return csv_text(*rows, header=TEAMS_HEADER)
+
+
+def import_teams(session: Session, *rows: str, now: datetime = NOW, dry_run: bool = False):
+    plan = import_org_csv(session, teams_csv(*rows), now=now, dry_run=dry_run)
+    session.commit()
+    return plan
+
+
+def by_teams_id(session: Session) -> dict[str, Person]:
+    return {person.teams_id: person for person in session.exec(select(Person)) if person.teams_id}
+
+
+def test_it_imports_a_team_only_in_teams_with_managers_named_by_teams_id_and_e_mail(session):
+    plan = import_teams(session, *TEAMS_ORG)
+
+    assert plan.summary_lines() == [
+        "+ aad-grace Grace Hopper (admin, Leadership)",
+        "+ aad-ada Ada Lovelace (manager, Platform)",
+        "+ aad-alan Alan Turing (employee, Platform)",
+        "= 0 unchanged",
+    ]
+    stored = by_teams_id(session)
+    assert all(person.slack_id is None for person in stored.values())
+    assert stored["aad-ada"].manager_id == stored["aad-grace"].id and stored["aad-ada"].role == "manager"
+    assert stored["aad-alan"].manager_id == stored["aad-ada"].id
+    assert stored["aad-alan"].locale is None and stored["aad-ada"].locale == "en"
+
+    again = import_teams(session, *TEAMS_ORG, now=NOW + timedelta(days=1))
+
+    assert again.summary_lines() == ["= 3 unchanged"]
+
+
+def test_it_imports_a_mixed_org_where_managers_are_named_by_any_of_their_ids(session):
+    import_teams(
+        session,
+        "U01,Grace Hopper,grace@example.com,,Leadership,admin,,,",  # Slack only
+        ",Ada Lovelace,ada@example.com,U01,Platform,,,,aad-ada",  # Teams only, under a Slack manager
+        "U03,Alan Turing,alan@example.com,aad-ada,Platform,,,,aad-alan",  # both
+        "U04,Linus Chen,,alan@example.com,Platform,,,,",  # Slack only, under someone on both, by e-mail
+    )
+
+    stored = {person.name: person for person in session.exec(select(Person))}
+    grace, ada, alan, linus = (stored[name] for name in ("Grace Hopper", "Ada Lovelace", "Alan Turing", "Linus Chen"))
+    assert (ada.slack_id, ada.teams_id, ada.manager_id) == (None, "aad-ada", grace.id)
+    assert (alan.slack_id, alan.teams_id, alan.manager_id) == ("U03", "aad-alan", ada.id)
+    assert (linus.teams_id, linus.manager_id) == (None, alan.id)
+    assert [ada.role, alan.role] == ["manager", "manager"]
+
+
+def test_adding_a_teams_id_to_someone_in_slack_keeps_the_same_person(session):
+    import_org(session, *ORG)
+    alan_id = people(session)["U04"].id
+
+    plan = import_teams(session, "U04,Alan Turing,alan@example.com,U02,Platform,employee,Europe/London,,aad-alan")
+
+    assert [(row.identity, changes) for row, changes in plan.updated] == [
+        ("U04", {"teams_id": (None, "aad-alan")})
+    ]
+    alan = people(session)["U04"]
+    assert (alan.id, alan.teams_id, alan.manager_id) == (alan_id, "aad-alan", people(session)["U02"].id)
+    assert len(session.exec(select(Person)).all()) == 8
+
+
+def test_someone_in_slack_listed_only_by_teams_id_is_matched_by_e_mail_and_keeps_their_slack_id(session):
+    import_org(session, *ORG)
+    before = {slack_id: person.id for slack_id, person in people(session).items()}
+
+    # The org moved to Teams: the new file has no Slack ids, and names managers by Teams id.
+    plan = import_teams(
+        session,
+        ",Grace Hopper,GRACE@example.com,,Leadership,admin,America/New_York,en-US,aad-grace",
+        ",Ada Lovelace,ada@example.com,aad-grace,Platform,,Europe/London,en_GB,aad-ada",
+        ",Alan Turing,alan@example.com,aad-ada,Platform,employee,Europe/London,,aad-alan",
+    )
+
+    assert plan.created == []
+    assert {row.identity: changes for row, changes in plan.updated} == {
+        "aad-grace": {"email": ("grace@example.com", "GRACE@example.com"), "teams_id": (None, "aad-grace")},
+        "aad-ada": {"teams_id": (None, "aad-ada")},
+        "aad-alan": {"teams_id": (None, "aad-alan")},
+    }
+    assert plan.not_in_file == ["U03", "U05", "U06", "U07", "U08"]
+    after = people(session)
+    assert {slack_id: person.id for slack_id, person in after.items()} == before
+    assert (after["U04"].teams_id, after["U04"].manager_id) == ("aad-alan", after["U02"].id)
+
+
+def test_someone_only_in_teams_gains_a_slack_id_by_teams_id_or_e_mail(session):
+    import_teams(session, *TEAMS_ORG)
+    before = {teams_id: person.id for teams_id, person in by_teams_id(session).items()}
+
+    plan = import_teams(
+        session,
+        "U01,Grace Hopper,,,Leadership,admin,,,aad-grace",  # by Teams id
+        "U02,Ada Lovelace,ada@example.com,U01,Platform,,,,",  # by e-mail, no Teams id in this file
+    )
+
+    assert [(row.identity, changes) for row, changes in plan.updated] == [
+        ("U01", {"slack_id": (None, "U01")}),
+        ("U02", {"slack_id": (None, "U02")}),
+    ]
+    assert plan.not_in_file == ["aad-alan"]
+    after = by_teams_id(session)
+    assert {teams_id: person.id for teams_id, person in after.items()} == before
+    assert [after[teams_id].slack_id for teams_id in ("aad-grace", "aad-ada", "aad-alan")] == ["U01", "U02", None]
+
+
+def test_an_e_mail_two_stored_people_share_matches_neither(session):
+    import_org(session, "U01,Grace Hopper,team@example.com,,,,,", "U02,Grace Two,team@example.com,,,,,")
+
+    plan = import_teams(session, ",Grace in Teams,team@example.com,,,,,,aad-grace")
+
+    assert [row.identity for row in plan.created] == ["aad-grace"]
+    assert by_teams_id(session)["aad-grace"].slack_id is None
+
+
+def test_people_only_in_teams_missing_from_the_file_are_reported_and_left_active(session):
+    import_teams(session, *TEAMS_ORG)
+
+    plan = import_teams(session, *TEAMS_ORG[:2], now=NOW + timedelta(days=7))
+
+    assert plan.not_in_file == ["aad-alan"]
+    assert plan.summary_lines() == ["= 2 unchanged", "! 1 person not in this file was left active: aad-alan"]
+    assert by_teams_id(session)["aad-alan"].active
+
+
+def test_reimporting_reactivates_someone_only_in_teams(session):
+    import_teams(session, *TEAMS_ORG)
+    by_teams_id(session)["aad-alan"].active = False
+    session.commit()
+
+    plan = import_teams(session, *TEAMS_ORG)
+
+    assert plan.summary_lines() == ["~ aad-alan active: no -> yes", "= 2 unchanged"]
+    assert by_teams_id(session)["aad-alan"].active
+
+
+def test_a_dry_run_shows_teams_ids_and_managers_by_their_ids(session):
+    import_teams(session, *TEAMS_ORG)
+    moved = ",Alan Turing,alan@example.com,grace@example.com,Platform,,Europe/London,,aad-alan"
+
+    plan = import_teams(session, *TEAMS_ORG[:2], moved, ",Linus Chen,,aad-ada,Platform,,,,aad-linus", dry_run=True)
+
+    assert plan.summary_lines() == [
+        "+ aad-linus Linus Chen (employee, Platform)",
+        "~ aad-alan manager: aad-ada -> aad-grace",
+        "= 2 unchanged",
+    ]
+    assert by_teams_id(session)["aad-alan"].manager_id == by_teams_id(session)["aad-ada"].id
+
+
+def test_a_manager_not_in_the_file_may_be_named_by_teams_id_or_e_mail(session):
+    import_teams(session, *TEAMS_ORG)
+
+    import_teams(
+        session,
+        ",Linus Chen,,aad-ada,Platform,,,,aad-linus",
+        "U09,New Hire,,alan@EXAMPLE.com,Platform,,,,",
+    )
+
+    stored = by_teams_id(session)
+    assert stored["aad-linus"].manager_id == stored["aad-ada"].id
+    assert people(session)["U09"].manager_id == stored["aad-alan"].id
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        ([",Nobody,,,,,,,"], "line 3: missing slack_id or teams_id"),
+        (["U02,Ada,,,,,,,aad-grace"], "line 3: U02: duplicate teams_id aad-grace (first on line 2)"),
+        ([",Ada,,,,,,,aad-grace"], "line 3: aad-grace: duplicate teams_id aad-grace (first on line 2)"),
+        (
+            [",Ada,GRACE@example.com,,,,,,aad-ada"],
+            "line 3: aad-ada: duplicate email GRACE@example.com among people without a slack_id (first on line 2)",
+        ),
+        ([",Ada,,aad-nobody,,,,,aad-ada"], "line 3: aad-ada: unknown manager aad-nobody"),
+        ([",Ada,,nobody@example.com,,,,,aad-ada"], "line 3: aad-ada: unknown manager nobody@example.com"),
+        ([",Ada,,aad-ada,,,,,aad-ada"], "line 3: aad-ada: is their own manager"),
+        ([",Ada,ada@example.com,Ada@Example.com,,,,,aad-ada"], "line 3: aad-ada: is their own manager"),
+        ([",Ada,,,,,,,aad-" + "x" * 61], "line 3: aad-" + "x" * 61 + ": teams_id is longer than 64 characters"),
+        (
+            [
+                "U02,Ada,shared@example.com,,,,,,",
+                "U03,Alan,shared@example.com,,,,,,",
+                "U04,Linus,,shared@example.com,,,,,",
+            ],
+            "line 5: U04: ambiguous manager shared@example.com: the e-mail of lines 3 and 4",
+        ),
+    ],
+)
+def test_it_rejects_a_bad_teams_line_with_its_number_and_reason(session, rows, error):
+    assert errors_of(session, teams_csv(",Grace Hopper,grace@example.com,,,admin,,,aad-grace", *rows)) == [error]
+
+
+def test_slack_lines_may_share_an_e_mail(session):
+    import_teams(session, "U01,Grace,shared@example.com,,,,,,", "U02,Ada,shared@example.com,,,,,,aad-ada")
+
+    assert len(session.exec(select(Person)).all()) == 2
+
+
+def test_it_rejects_a_reporting_cycle_named_by_teams_ids_and_e_mails(session):
+    lines = errors_of(
+        session,
+        teams_csv(
+            ",One,one@example.com,aad-two,,,,,aad-one",
+            "U02,Two,,three@example.com,,,,,aad-two",
+            ",Three,three@example.com,One@Example.com,,,,,aad-three",
+            ",Four,,U02,,,,,aad-four",  # reports into the cycle, but is not part of it
+        ),
+    )
+
+    assert lines == [
+        "line 2: aad-one: reporting cycle aad-one -> U02 -> aad-three -> aad-one",
+        "line 3: U02: reporting cycle U02 -> aad-three -> aad-one -> U02",
+        "line 4: aad-three: reporting cycle aad-three -> aad-one -> U02 -> aad-three",
+    ]
+    assert people(session) == {}
+
+
+def test_it_rejects_a_cycle_through_someone_stored_named_by_another_id(session):
+    import_teams(session, *TEAMS_ORG)  # aad-alan reports to aad-ada
+
+    lines = errors_of(session, teams_csv(",Ada Lovelace,,alan@example.com,Platform,,,,aad-ada"))
+
+    assert lines == ["line 2: aad-ada: reporting cycle aad-ada -> aad-alan -> aad-ada"]
+
+
+def test_it_rejects_two_lines_that_are_one_stored_person(session):
+    import_teams(session, "U01,Grace Hopper,,,,admin,,,aad-grace")
+
+    lines = errors_of(session, teams_csv("U01,Grace Hopper,,,,admin,,,", ",Grace in Teams,,,,,,,aad-grace"))
+
+    assert lines == [
+        "line 3: aad-grace: is the same person as line 2 (one line may hold both a slack_id and a teams_id)"
+    ]
+
+
+def test_it_never_replaces_a_stored_slack_or_teams_id(session):
+    import_teams(session, "U01,Grace Hopper,,,,admin,,,aad-grace", ",Ada Lovelace,,,,,,,aad-ada")
+
+    lines = errors_of(session, teams_csv("U09,Grace Again,,,,,,,aad-grace", "U01,Grace Hopper,,,,admin,,,aad-ada"))
+
+    assert lines == [
+        "line 2: U09: teams_id aad-grace already belongs to U01",
+        "line 3: U01: teams_id aad-ada already belongs to Ada Lovelace",
+    ]
+
+
+def test_a_manager_e_mail_two_stored_people_share_is_ambiguous(session):
+    import_org(session, "U01,Grace,team@example.com,,,,,", "U02,Ada,team@example.com,,,,,")
+
+    lines = errors_of(session, teams_csv(",Alan,,TEAM@example.com,,,,,aad-alan"))
+
+    assert lines == ["line 2: aad-alan: ambiguous manager TEAM@example.com: the e-mail of 2 people"]
