@@ -36,6 +36,9 @@ def help_scene(world: DevWorld) -> None:
     world.command(KATHERINE, "/checkin", "help")
     world.command(WANG_FANG, "/checkin", "frobnicate")
     world.command(GUEST[0], "/goal", "help")
+    # Linus Chen works in Microsoft Teams: the same bot, words and records; from now on his messages go there.
+    world.teams_install(LINUS)
+    world.teams_message(LINUS, "help")
 
 
 def goals_scene(world: DevWorld) -> None:
@@ -124,6 +127,14 @@ def checkins_scene(world: DevWorld) -> None:
         "highlights": "两个大客户已续约", "blockers": "法务审批合同需要两周", "help_needed": "请帮忙加快法务审批"})
     world.click(WANG_FANG, "回复", RESPOND_ACTION, message=world.last_dm(WANG_FANG))
     world.submit(WANG_FANG, "回复", {"reply": "我今天就联系法务负责人。"})
+
+    # Linus Chen last used Teams: his reminder came there, and he checks in from the card, in a dialog.
+    dialog = world.teams_dialog(LINUS, "Check in now", world.teams_button(LINUS, OPEN_CHECKIN_ACTION))
+    submit = next(a["data"] for a in dialog.get("actions", []) if a.get("type") == "Action.Submit")
+    fields = {element["id"]: element.get("value") or "" for element in dialog.get("body", []) if "id" in element}
+    world.teams_submit(LINUS, "Check-in (no confidence)", {**submit, **fields, "confidence": ""})
+    world.teams_submit(LINUS, "Check-in", {**submit, **fields, "confidence": "4",
+                                           "highlights": "Shipped the pilot dashboard"})
 
     world.at(friday + timedelta(hours=15))  # 15:00 in London
     world.run_job("checkin-reminders")

@@ -53,13 +53,37 @@ def _element(element: dict) -> str:
     return f"[{kind}]"
 
 
+def card_lines(element) -> list[str]:
+    """An Adaptive Card as lines: texts, inputs as `label: [value]`, buttons as `[title]`."""
+    if isinstance(element, list):
+        return [line for item in element for line in card_lines(item)]
+    if not isinstance(element, dict):
+        return []
+    kind = element.get("type", "")
+    lines = []
+    if kind == "TextBlock" and element.get("text"):
+        lines = element["text"].splitlines()
+    elif kind.startswith("Input."):
+        shown = element.get("value") or ""
+        lines = [f"{element.get('label') or element.get('id')}: [{shown}___]"]
+    elif kind.startswith("Action.") and element.get("title"):
+        lines = [f"[{element['title']}]"]
+    for key in ("body", "items", "columns", "actions"):
+        lines += card_lines(element.get(key))
+    return lines
+
+
 class Transcript:
     """Collect, per person, the commands they typed and everything the bot showed them."""
 
-    def __init__(self, emulator, names: dict[str, str]):
+    def __init__(self, emulator, names: dict[str, str], *, teams_chats: dict[str, str] | None = None,
+                 connector=None):
         self._emulator = emulator
         self._names = names
         self._seen = 0
+        self._teams_chats = teams_chats or {}  # a Teams 1:1 conversation id -> the person's key
+        self._connector = connector
+        self._teams_seen = 0
         self.lines: dict[str, list[str]] = defaultdict(list)
 
     def say(self, user_id: str, line: str) -> None:
@@ -113,6 +137,24 @@ class Transcript:
                 self._file(params)
             elif call.method == "response_url" and actor:
                 self._reply(actor, "only visible to you", params)
+        self._collect_teams()
+
+    def _collect_teams(self) -> None:
+        """Attribute what the bot posted into Teams 1:1 chats to their person."""
+        if self._connector is None:
+            return
+        posted = self._connector.posted[self._teams_seen:]
+        self._teams_seen += len(posted)
+        for activity in posted:
+            who = self._teams_chats.get(activity.conversation_id)
+            if who is not None and activity.operation in ("send", "reply", "update") and activity.text:
+                self.say(who, "  bot (Teams chat):")
+                self.lines[who].extend(INDENT + line for line in activity.text.splitlines())
+
+    def teams_card(self, user_id: str, where: str, card: dict) -> None:
+        """Show an Adaptive Card (a Teams dialog) as its reader sees it: its texts, inputs and buttons."""
+        self.say(user_id, f"  bot ({where}):")
+        self.lines[user_id].extend(INDENT + line for line in card_lines(card))
 
     def _dm_user(self, channel: str) -> str | None:
         user = channel[1:] if channel.startswith("D") else None

@@ -15,7 +15,7 @@ from handlers.home import publish_home
 from prompts import blocks, checkin_blocks, label, render
 from prompts.goal_blocks import error_text, modal_errors, number
 from prompts.welcome_blocks import welcome_message
-from storage import checkins, deliveries, goals, people, welcome
+from storage import checkins, deliveries, goals, people, surfaces, welcome
 from storage.models import CheckIn, Person
 from storage.permissions import PermissionDenied, can_decide_for
 from storage.weeks import ActiveHours, local_moment
@@ -48,11 +48,21 @@ def checkin_command(ack, command, context, client) -> None:
         return ack(**away_reply(context, caller.person, rest if subcommand == "away" else "", locale=caller.locale))
     if subcommand == "help":
         return ack(**blocks.help_message("checkin_help", locale=caller.locale))
+    if subcommand == "here":
+        return ack(**here_reply(context, caller.person, locale=caller.locale))
     if subcommand in ("welcome", "start"):
         return ack(**welcome_reply(context, caller.person, locale=caller.locale))
     return ack(
         **blocks.unknown_subcommand("/checkin", command["text"], help_name="checkin_help", locale=caller.locale)
     )
+
+
+def here_reply(context, person: Person, *, locale: str) -> dict:
+    """Send this person's reminders and other scheduled messages to Slack from now on (they may use Teams too)."""
+    deps = deps_of(context)
+    with deps.sessions() as session:
+        surfaces.prefer(session, person, surfaces.SLACK, now=deps.clock.now())
+    return blocks.markdown_message(label("surface_preferred", locale, surface="Slack"))
 
 
 def welcome_reply(context, person: Person, *, locale: str) -> dict:

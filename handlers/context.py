@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from prompts import blocks
-from storage import people
+from storage import people, surfaces
 from storage.models import Person
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ def identify(context, client: WebClient, slack_id: str) -> Caller:
     deps = deps_of(context)
     with deps.sessions() as session:
         person = people.by_slack_id(session, slack_id)
+        if person is not None:
+            surfaces.note_activity(session, person, surfaces.SLACK)  # scheduled messages follow them here
     stored_locale = person.locale if person else None
     platform_locale = None if stored_locale else _slack_locale(client, slack_id)
     locale = people.pick_locale(stored_locale, platform_locale, default=deps.settings.default_locale)

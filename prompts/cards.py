@@ -8,7 +8,19 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from prompts.goal_blocks import MESSAGE_GOALS_MAX, goal_line, modal_errors
+from prompts import (
+    calibration_blocks,
+    checkin_blocks,
+    coaching_blocks,
+    digest_blocks,
+    goal_blocks,
+    home_blocks,
+    improvement_blocks,
+    peer_blocks,
+    plan_blocks,
+    review_blocks,
+)
+from prompts.goal_blocks import MESSAGE_GOALS_MAX, goal_line, modal_errors, number, plain_number
 from prompts.render import label, render
 
 CARD_VERSION = "1.5"  # the newest version Teams renders on every client
@@ -28,16 +40,21 @@ _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
 _LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")
 _CODE = re.compile(r"`([^`\n]+)`")
+_CHANNEL = re.compile(r"<#([^|>\s]+)(?:\|([^>]+))?>")
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def teams_markdown(mrkdwn: str) -> str:
     """Turn the templates' Slack mrkdwn into the Markdown an Adaptive Card TextBlock renders.
 
-    `*bold*` becomes `**bold**`, `<url|text>` a link, `code` plain text (TextBlocks have no code spans), and
+    `*bold*` becomes `**bold**`, `<url|text>` a link, `code` plain text (TextBlocks have no code spans), a Slack
+    channel or user reference (`<#C1|name>`, `<@U1>`) its name, and
     Slack's slash commands Teams' bot commands (`/goal list` is `goal list` in Teams). Slack's three
     escapes are decoded: a TextBlock is not HTML, so `&lt;` would show as typed.
     """
     text = _LINK.sub(lambda m: f"[{m[2]}]({m[1]})", mrkdwn)
+    text = _CHANNEL.sub(lambda m: f"#{(m[2] or m[1]).removeprefix('#')}", text)
+    text = _USER.sub(r"@\1", text)
     text = _CODE.sub(lambda m: m[1].removeprefix("/"), text)
     text = _BOLD.sub(r"**\1**", text)
     text = _STRIKE.sub(r"\1", text)
@@ -230,3 +247,319 @@ def _choice(field: str, label_text: str, choices: Sequence[tuple[str, str]], *, 
     if value:
         element["value"] = value
     return element
+
+
+# ---- check-ins ------------------------------------------------------------------------------
+
+SUBMIT_CHECKIN = "checkin_submit"
+SUBMIT_REPLY = "checkin_reply"
+CHECKIN_TEXT_FIELDS = ("highlights", "blockers", "help_needed")
+CHECKIN_FIELDS = ("week", "confidence", *CHECKIN_TEXT_FIELDS)
+_GOAL_FIELD = re.compile(r"^goal:([0-9]{1,18}):(value|status)$")
+
+
+def goal_field(goal_id: int, part: str) -> str:
+    """The id of a goal's input in the check-in dialog: `goal:<id>:value` or `goal:<id>:status`, as in Slack."""
+    return f"goal:{goal_id}:{part}"
+
+
+def parse_goal_field(field: str) -> tuple[str, str] | None:
+    """Return (goal id, "value" or "status") for a goal input's id, else None."""
+    match = _GOAL_FIELD.match(field)
+    return (match[1], match[2]) if match else None
+
+
+def button_data(action_id: str, value: str = "") -> dict:
+    """What a card button sends back: the Block Kit action id and value; a dialog opener asks Teams for task/fetch."""
+    data = {"action": action_id, "value": value}
+    return {"msteams": {"type": "task/fetch"}, **data} if action_id in DIALOG_ACTIONS else data
+
+
+def checkin_button_card(*, week: str, locale: str) -> dict:
+    """`checkin`: the week it is, and the button that opens the check-in dialog (a bot cannot open one unasked)."""
+    button = {"type": "Action.Submit", "title": label("check_in_now", locale), "style": "positive",
+              "data": button_data(checkin_blocks.OPEN_CHECKIN_ACTION)}
+    text = f"*{label('checkin_modal_title', locale)}*\n{label('checkin_this_week', locale, week=week)}"
+    return text_card(text, actions=[button])
+
+
+def checkin_values(goals: Sequence[Any], *, existing: Any | None, existing_progress: dict[int, Any]) -> dict[str, str]:
+    """The dialog's starting values: each goal's value and status, and what this week's check-in said, as Slack's."""
+    values = {"confidence": str(existing.confidence) if existing is not None and existing.confidence else ""}
+    for name in CHECKIN_TEXT_FIELDS:
+        values[name] = (getattr(existing, name) or "") if existing is not None else ""
+    for goal in goals[:checkin_blocks.GOALS_IN_MODAL]:
+        reported = existing_progress.get(goal.id)
+        status = reported.status if reported is not None else goal.status
+        values[goal_field(goal.id, "value")] = plain_number(reported.value if reported is not None else
+                                                            goal.current_value)
+        values[goal_field(goal.id, "status")] = status if status in checkin_blocks.STATUSES else \
+            checkin_blocks.STATUSES[0]
+    return values
+
+
+def checkin_dialog(goals: Sequence[Any], *, weeks: Sequence[Any], values: dict[str, str | None], locale: str,
+                   errors: dict[str, str] | None = None) -> dict:
+    """The weekly check-in as a dialog: Slack's modal, field for field; after a refused submit, errors by field.
+
+    `weeks` are the open weeks (`.week`, `.late`), the one to show first first; `values` come from
+    `checkin_values`, or are what was submitted.
+    """
+    body: list[dict] = []
+    if len(weeks) > 1:
+        choices = [(label("checkin_last_week" if w.late else "checkin_this_week", locale, week=w.week), w.week)
+                   for w in weeks]
+        body.append(_choice("week", label("checkin_week", locale), choices, value=values.get("week") or weeks[0].week,
+                            required=True))
+    for goal in goals[:checkin_blocks.GOALS_IN_MODAL]:
+        unit = f" {goal.unit}" if goal.unit else ""
+        body += [
+            _text(goal_field(goal.id, "value"), goal.title, value=values.get(goal_field(goal.id, "value")),
+                  max_length=SHORT_MAX),
+            {"type": "TextBlock", "text": f"{number(goal.start_value)} → {number(goal.target_value)}{unit}",
+             "isSubtle": True, "size": "Small", "spacing": "None", "wrap": True},
+            _choice(goal_field(goal.id, "status"), label("checkin_goal_status", locale),
+                    [(label(f"status_{status}", locale), status) for status in checkin_blocks.STATUSES],
+                    value=values.get(goal_field(goal.id, "status"))),
+        ]
+    confidence = _choice("confidence", label("checkin_confidence", locale),
+                         [(label(f"confidence_{n}", locale), str(n)) for n in range(1, 6)],
+                         value=values.get("confidence"), required=True)
+    confidence["style"] = "expanded"
+    body += [
+        confidence,
+        _text("highlights", label("checkin_highlights", locale), value=values.get("highlights"), multiline=True,
+              max_length=checkin_blocks.FORM_TEXT_MAX),
+        _text("blockers", label("checkin_blockers", locale), value=values.get("blockers"), multiline=True,
+              max_length=checkin_blocks.FORM_TEXT_MAX),
+        _text("help_needed", label("checkin_help", locale), value=values.get("help_needed"), multiline=True,
+              max_length=checkin_blocks.FORM_TEXT_MAX),
+    ]
+    data: dict[str, Any] = {"action": SUBMIT_CHECKIN}
+    if len(weeks) == 1:
+        data["week"] = weeks[0].week  # no choice to make: the week travels with the submit, like private_metadata
+    submit = {"type": "Action.Submit", "title": label("submit", locale), "data": data}
+    title = label("checkin_modal_title", locale)
+    content = card(_with_errors(body, modal_errors(errors or {}, locale)), fallback=title, actions=[submit])
+    return dialog(title, content)
+
+
+def reply_dialog(*, checkin_id: int, name: str, locale: str, value: str | None = None,
+                 errors: dict[str, str] | None = None) -> dict:
+    """A manager's reply to a blocker alert: Slack's reply modal as a dialog."""
+    body = [_text("reply", label("reply_text", locale, name=name), value=value, required=True, multiline=True,
+                  max_length=checkin_blocks.FORM_TEXT_MAX)]
+    submit = {"type": "Action.Submit", "title": label("send", locale),
+              "data": {"action": SUBMIT_REPLY, "checkin_id": checkin_id}}
+    title = label("reply_modal_title", locale)
+    return dialog(title, card(_with_errors(body, modal_errors(errors or {}, locale)), fallback=title,
+                              actions=[submit]))
+
+
+def message_dialog(mrkdwn: str, *, locale: str) -> dict:
+    """A dialog that only says something: a refusal, or why there is nothing to open."""
+    return dialog(label("app_name", locale), text_card(mrkdwn))
+
+
+# ---- Block Kit messages as Adaptive Cards ---------------------------------------------------
+
+# Slack buttons whose action opens a modal: in Teams the same button must ask for a dialog (task/fetch),
+# since a card's plain submit is a chat message and a bot cannot open a dialog in answer to one.
+DIALOG_ACTIONS = frozenset({
+    checkin_blocks.OPEN_CHECKIN_ACTION, checkin_blocks.RESPOND_ACTION,
+    coaching_blocks.REVIEW_ACTION, coaching_blocks.REFLECT_ACTION,
+    home_blocks.OPEN_CYCLE_ACTION, goal_blocks.RETURN_ACTION, goal_blocks.NEW_GOAL_ACTION,
+    calibration_blocks.REVISIT_ACTION, review_blocks.ACKNOWLEDGE_ACTION,
+    improvement_blocks.OPEN_PLAN_ACTION, improvement_blocks.COMMITMENTS_ACTION, improvement_blocks.RECORD_CHECK_ACTION,
+    peer_blocks.CHOOSE_PEERS_ACTION, peer_blocks.CHANGE_PEERS_ACTION, peer_blocks.OPEN_PEER_REVIEW_ACTION,
+    peer_blocks.DECLINE_PEER_REVIEW_ACTION, plan_blocks.EDIT_PLAN_ACTION,
+    review_blocks.OPEN_SELF_REVIEW_ACTION, review_blocks.OPEN_MANAGER_REVIEW_ACTION,
+})
+# Every other Slack button: Teams has no answer for some of them yet, which is not the same as a forged one.
+BUTTON_ACTIONS = frozenset({
+    goal_blocks.APPROVE_ACTION, coaching_blocks.ONE_ON_ONE_ACTION, calibration_blocks.RELEASE_ACTION,
+    home_blocks.CALIBRATE_ACTION, peer_blocks.CONFIRM_PEERS_ACTION,
+})
+BUTTON_ACTION_PREFIXES = (f"{checkin_blocks.SNOOZE_ACTION}-", f"{digest_blocks.EXPORT_ACTION}-",
+                          f"{home_blocks.PAGE_ACTION}-")
+ELLIPSIS = "…"
+FALLBACK_MAX = 300  # characters of the notification text; the card itself carries the message
+_BUTTON_STYLES = {"primary": "positive", "danger": "destructive"}
+
+
+def is_slack_action(action_id: str) -> bool:
+    """Answer whether a button's action id is one of our Slack buttons' (to tell "not in Teams yet" from forged)."""
+    return action_id in DIALOG_ACTIONS or action_id in BUTTON_ACTIONS or action_id.startswith(BUTTON_ACTION_PREFIXES)
+
+
+def card_from_block_kit(message: Any) -> dict:
+    """Turn one of our Block Kit messages (`{"text", "blocks"}`) into an Adaptive Card with the same words.
+
+    Sections, context, headers, dividers, images and buttons (in `actions` blocks or as a section's accessory)
+    are converted; anything else shows its text, or nothing. Buttons send `{"action", "value"}` back as Slack's
+    action id and value do, and those that open a modal in Slack ask Teams for a dialog. Total: any input
+    gives a card, never an exception, within Teams' message size.
+    """
+    message = message if isinstance(message, dict) else {}
+    text = _string(message.get("text"))
+    blocks = message.get("blocks")
+    body: list[dict] = []
+    separator = False
+    for block in blocks if isinstance(blocks, list) else []:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "divider":
+            separator = True  # a line above whatever comes next
+            continue
+        converted = _block(block)
+        if converted and separator:
+            converted[0] = {**converted[0], "separator": True, "spacing": "Medium"}
+            separator = False
+        body += converted
+    if not body:
+        body = text_blocks(text) or [{"type": "TextBlock", "text": ELLIPSIS, "wrap": True}]
+    fallback = plain_text(text or _first_text(body)).strip() or ELLIPSIS
+    if len(fallback) > FALLBACK_MAX:
+        fallback = fallback[:FALLBACK_MAX - 1].rstrip() + ELLIPSIS
+    content = card([], fallback=fallback)
+    budget = CARD_BUDGET_BYTES - _size(content)
+    content["body"] = _within(body, budget)
+    return content
+
+
+def _block(block: dict) -> list[dict]:
+    kind = block.get("type")
+    if kind == "section":
+        elements = _text_object(block.get("text"))
+        fields = block.get("fields")
+        for field in fields if isinstance(fields, list) else []:
+            elements += _text_object(field)
+        accessory = block.get("accessory")
+        if isinstance(accessory, dict):
+            elements += _accessory(accessory)
+        return elements
+    if kind == "header":
+        return [{**element, "size": "Large", "weight": "Bolder"} for element in _text_object(block.get("text"))[:1]]
+    if kind == "context":
+        elements = block.get("elements")
+        words = [_string(e.get("text")) if isinstance(e.get("text"), str) else _string(e.get("alt_text"))
+                 for e in elements if isinstance(e, dict)] if isinstance(elements, list) else []
+        line = "  ".join(word for word in words if word.strip())
+        return [{**element, "isSubtle": True, "size": "Small"} for element in text_blocks(line)]
+    if kind == "actions":
+        elements = block.get("elements")
+        actions = [action for e in (elements if isinstance(elements, list) else [])
+                   if (action := _button(e)) is not None]
+        return [{"type": "ActionSet", "actions": actions}] if actions else []
+    if kind == "image":
+        image = _image(block)
+        return [image] if image else []
+    return _text_object(block.get("text"))  # anything else: its words, if it has any
+
+
+def _text_object(value: Any) -> list[dict]:
+    """A Block Kit text object (mrkdwn or plain_text) as TextBlocks; a bare string counts as mrkdwn."""
+    if isinstance(value, str):
+        return text_blocks(value)
+    if not isinstance(value, dict):
+        return []
+    text = _string(value.get("text"))
+    if value.get("type") == "plain_text":
+        return [{"type": "TextBlock", "text": line, "wrap": True} for line in text.splitlines() if line.strip()]
+    return text_blocks(text)
+
+
+def _accessory(accessory: dict) -> list[dict]:
+    if accessory.get("type") == "image":
+        image = _image(accessory)
+        return [image] if image else []
+    action = _button(accessory)
+    return [{"type": "ActionSet", "actions": [action]}] if action else []
+
+
+def _button(element: Any) -> dict | None:
+    """A Block Kit button as a card action: Action.OpenUrl for a link, else Action.Submit with its id and value."""
+    if not isinstance(element, dict) or element.get("type") != "button":
+        return None
+    text = element.get("text")
+    title = _string(text.get("text") if isinstance(text, dict) else text).strip() or ELLIPSIS
+    url = _string(element.get("url"))
+    if url.startswith(("https://", "http://")):
+        return {"type": "Action.OpenUrl", "title": title, "url": url}
+    action_id = _string(element.get("action_id"))
+    if not action_id:
+        return None
+    action: dict[str, Any] = {"type": "Action.Submit", "title": title,
+                              "data": button_data(action_id, _string(element.get("value")))}
+    if element.get("style") in _BUTTON_STYLES:
+        action["style"] = _BUTTON_STYLES[element["style"]]
+    return action
+
+
+def _image(block: dict) -> dict | None:
+    url = _string(block.get("image_url"))
+    if not url.startswith("https://"):
+        return None
+    return {"type": "Image", "url": url, "altText": _string(block.get("alt_text"))}
+
+
+def _string(value: Any) -> str:
+    """A string field's text (anything else counts as empty), with any unencodable character replaced."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate: JSON for Teams cannot carry it
+        return value.encode("utf-8", "replace").decode()
+    return value
+
+
+def _first_text(body: list[dict]) -> str:
+    return next((element["text"] for element in body if element.get("type") == "TextBlock"), "")
+
+
+def _size(element: Any) -> int:
+    return len(json.dumps(element, ensure_ascii=False).encode())
+
+
+def _within(body: list[dict], budget: int) -> list[dict]:
+    """Keep the card's elements within `budget` bytes: buttons always (within half of it), words until the cut.
+
+    At the cut the last words that fit are kept, and a "…" line says there was more.
+    """
+    ellipsis = {"type": "TextBlock", "text": ELLIPSIS, "wrap": True}
+    buttons, spent = set(), 0
+    for index, element in enumerate(body):
+        if element.get("type") == "ActionSet" and spent + _size(element) + 1 <= budget // 2:
+            buttons.add(index)
+            spent += _size(element) + 1
+    room = budget - spent - _size(ellipsis) - 1
+    kept: list[dict] = []
+    cut = False
+    for index, element in enumerate(body):
+        if index in buttons:
+            kept.append(element)
+            continue
+        if cut or element.get("type") == "ActionSet":
+            continue
+        size = _size(element) + 1
+        if size <= room:
+            kept.append(element)
+            room -= size
+            continue
+        cut = True
+        shortened = _shortened(element, room) if element.get("type") == "TextBlock" else None
+        kept += [shortened, ellipsis] if shortened else [ellipsis]
+    return kept
+
+
+def _shortened(block: dict, room: int) -> dict | None:
+    """The TextBlock with as much of its text as fits in `room` bytes, or None when none does."""
+    overhead = _size({**block, "text": ""}) + 1
+    available = room - overhead - len(ELLIPSIS.encode()) - 8  # JSON may escape a few characters of the text
+    if available <= 0:
+        return None
+    text = block["text"].encode()[:available].decode("utf-8", "ignore")
+    while text and _size({**block, "text": text + ELLIPSIS}) + 1 > room:
+        text = text[:-max(1, len(text) // 10)]
+    return {**block, "text": text.rstrip() + ELLIPSIS} if text.strip() else None

@@ -51,6 +51,9 @@ def needs_attention(teams: Sequence[Any]) -> list[Any]:
     return sorted(teams, key=key)
 
 
+UNREACHABLE_SHOWN = 10
+
+
 def digest_message(digest: Any, *, locale: str, with_names: bool) -> dict:
     """The digest as a message; HR's DM has names and export buttons, a channel post only figures."""
     header = render("digest_header", locale, week=digest.week, with_names=with_names)
@@ -62,6 +65,12 @@ def digest_message(digest: Any, *, locale: str, with_names: bool) -> dict:
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": texts[0]}},
                           {"type": "section", "text": {"type": "mrkdwn", "text": texts[1]}}, {"type": "divider"}]
     blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts[2:]]
+    if digest.unreachable:
+        waiting = render("digest_unreachable", locale, count=len(digest.unreachable), with_names=with_names,
+                         names=digest.unreachable[:UNREACHABLE_SHOWN],
+                         more=max(len(digest.unreachable) - UNREACHABLE_SHOWN, 0))
+        texts.append(waiting)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": waiting[:3000]}})
     if with_names:
         blocks.append(export_buttons(locale=locale))
     return {"text": "\n\n".join(texts)[:TEXT_MAX], "blocks": blocks}

@@ -6,10 +6,12 @@ import logging
 from collections.abc import Callable
 from urllib.error import URLError
 
+import httpx
 from slack_sdk.errors import SlackApiError
 
+from prompts import cards
 from scheduler.context import JobContext
-from storage import deliveries
+from storage import deliveries, surfaces
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -20,17 +22,29 @@ RECENT_MESSAGES = 50
 PERMANENT_ERRORS = {"user_not_found", "channel_not_found", "account_inactive", "user_disabled", "not_in_channel",
                     "is_archived", "invalid_blocks", "msg_too_long", "no_text", "cannot_dm_bot"}
 
+# Bot Connector answers no retry can fix: the bot was removed, or the conversation or person is gone.
+TEAMS_PERMANENT_STATUSES = {400, 401, 403, 404}
+UNREACHABLE = "unreachable"
+
 Sent = tuple[str, str]  # (channel, message ts or file id)
 
 
 def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: Callable[[], dict],
             still_wanted: Callable[[], bool] = lambda: True, channel: str | None = None) -> str:
-    """Post `message()` once per (job, person, period); return sent, busy, skipped, retry or failed.
+    """Post `message()` once per (job, person, period); return sent, busy, skipped, unreachable, retry or failed.
 
-    The message goes to the person's DM, or to `channel` (a channel post recorded against the person).
-    A claim recovered from a worker that died mid-send first looks for the message in the history.
+    The message goes where the person is (storage.surfaces: a Slack DM, or their Teams 1:1 chat as a card), or
+    to a Slack `channel` (a channel post recorded against the person). The delivery key is the same whichever
+    surface carries it, so someone on both gets it once. A claim recovered from a worker that died mid-send
+    first looks for the message in the Slack history; Teams offers bots no such lookup.
     """
     key = f"{job}:{person.id}:{period}"
+    if channel is None:
+        with ctx.sessions() as session:
+            where = surfaces.route(session, person)
+        if where.surface == surfaces.TEAMS:
+            return _deliver_to_teams(ctx, job=job, person=person, period=period, where=where, message=message,
+                                     still_wanted=still_wanted)
     target = channel or person.slack_id
 
     def send() -> Sent:
@@ -45,9 +59,32 @@ def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: 
                      still_wanted=lambda: bool(target) and still_wanted())
 
 
+def _deliver_to_teams(ctx: JobContext, *, job: str, person: Person, period: str, where: surfaces.Route,
+                      message: Callable[[], dict], still_wanted: Callable[[], bool]) -> str:
+    """Send the same message as an Adaptive Card; someone Teams cannot reach yet waits, unclaimed, for later."""
+    if ctx.teams is None or where.conversation is None:
+        log.info("%s for person %s waits: not reachable in Teams yet", job, person.id)
+        return UNREACHABLE
+    conversation = where.conversation
+
+    def send() -> Sent:
+        return f"teams:{conversation.conversation_id}"[:64], ctx.teams.send(conversation, cards.card_from_block_kit(
+            message()))
+
+    return send_once(ctx, job=job, person=person, period=period, send=send, recover=lambda: None,
+                     still_wanted=still_wanted)
+
+
 def deliver_file(ctx: JobContext, *, job: str, person: Person, period: str, content: Callable[[], bytes],
                  filename: str, title: str, channel: str | None = None) -> str:
-    """Upload a file into the person's DM (or `channel`) once per (job, person, period)."""
+    """Upload a file into the person's DM (or `channel`) once per (job, person, period).
+
+    Teams cards cannot carry a chart of this size: someone reached in Teams gets the message without it.
+    """
+    if channel is None:
+        with ctx.sessions() as session:
+            if surfaces.route(session, person).surface != surfaces.SLACK:
+                return "skipped"
 
     def send() -> Sent:
         target = channel or ctx.client.conversations_open(users=person.slack_id)["channel"]["id"]
@@ -78,6 +115,12 @@ def send_once(ctx: JobContext, *, job: str, person: Person, period: str, send: C
         return _record_failure(ctx, delivery_id, error, permanent=error in PERMANENT_ERRORS)
     except (URLError, OSError) as exc:
         return _record_failure(ctx, delivery_id, f"network: {type(exc).__name__}", permanent=False)
+    except httpx.HTTPStatusError as exc:  # the Bot Connector: 429 and 5xx come back later, 4xx will not mend
+        status = exc.response.status_code
+        return _record_failure(ctx, delivery_id, f"teams: http {status}",
+                               permanent=status in TEAMS_PERMANENT_STATUSES)
+    except httpx.TransportError as exc:
+        return _record_failure(ctx, delivery_id, f"teams network: {type(exc).__name__}", permanent=False)
     with ctx.sessions() as session:
         deliveries.mark_sent(session, delivery_id, now=ctx.now, channel=sent[0], message_ref=sent[1])
     return "sent"

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, case, col, func, or_, select
 
+from storage import teams_links
 from storage.models import (
     Approval,
     CheckIn,
@@ -86,6 +87,7 @@ class Digest:
     week: str
     organisation: GroupFigures
     teams: list[GroupFigures]  # sorted by name
+    unreachable: list[str] = field(default_factory=list)  # on Teams without the app installed: nothing reaches them
 
 
 @dataclass
@@ -138,6 +140,7 @@ def digest(session: Session, *, week: str, now: datetime, team_names: list[str] 
         week=week,
         organisation=_figures(ORGANISATION, _Tally.total(tallies.values()), weeks),
         teams=[_figures(name, tallies.get(team_id, _Tally()), weeks) for team_id, name in ordered],
+        unreachable=[person.name for person in teams_links.unreachable(session)],
     )
 
 

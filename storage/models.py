@@ -96,6 +96,9 @@ class Person(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=16)
     active: bool = Field(default=True)
     away_until: date | None = None
+    # Where scheduled messages go for someone on both Slack and Teams: their choice, else where they were last.
+    preferred_surface: str | None = Field(default=None, max_length=8)
+    last_surface: str | None = Field(default=None, max_length=8)
     erased_at: datetime | None = _when(nullable=True)
     created_at: datetime = _when()
     updated_at: datetime = _when()

@@ -83,10 +83,14 @@ def conversation_of(session: Session, person_id: int | None) -> TeamsConversatio
 
 
 def unreachable(session: Session) -> list[Person]:
-    """Return active people with a Teams id whose 1:1 chat the bot does not know yet (never silently skipped)."""
+    """Return active people only on Teams whose 1:1 chat the bot does not know yet (never silently skipped).
+
+    Someone also on Slack is reached there meanwhile, so they are not listed.
+    """
     known = select(TeamsConversation.person_id)
     return list(session.exec(
         select(Person)
-        .where(col(Person.teams_id).is_not(None), Person.active, col(Person.id).not_in(known))
+        .where(col(Person.teams_id).is_not(None), col(Person.slack_id).is_(None), Person.active,
+               col(Person.id).not_in(known))
         .order_by(Person.name)
     ))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from storage import permissions, plans
@@ -48,7 +49,8 @@ def wanted(session: Session) -> list[Welcome]:
     plan_rows = list(session.exec(select(PerformancePlan).order_by(col(PerformancePlan.id))))
     people = list(session.exec(
         select(Person).where(col(Person.active).is_(True), col(Person.erased_at).is_(None),
-                             col(Person.slack_id).is_not(None)).order_by(col(Person.id))))
+                             or_(col(Person.slack_id).is_not(None), col(Person.teams_id).is_not(None)))
+        .order_by(col(Person.id))))
     managers = set(session.exec(
         select(Person.manager_id).where(col(Person.manager_id).is_not(None), col(Person.active).is_(True))))
     return [Welcome(person=person, plan_key=plan_key(plan_rows, person),

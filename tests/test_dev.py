@@ -19,3 +19,7 @@ def test_dev_plays_the_scripted_week_and_exits_zero(tmp_path, monkeypatch):
     assert "*Calibration: Q4 review*" in text and "Asked 王芳 to look again at the review of *李雷*" in text
     assert "*你在 Q4 review 的结果*：5 · *卓越*" in text
     assert "The plan is met and closed" in text
+    # one Teams user's week beside the Slack users'
+    assert "> installs the app in Microsoft Teams" in text and "bot (Teams chat):" in text
+    assert "⚠️ Choose how confident you are, from 1 to 5." in text
+    assert "bot (Teams dialog closes): Thanks, Linus Chen: your check-in for" in text

@@ -7,7 +7,8 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,20 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 TIMEOUT_SECONDS = 10
 BOT_NAME = "checkin-bot"
 _SAME = object()  # "the activity's own serviceUrl" for the token's serviceurl claim
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An @mention as Teams writes it: `<at>Name</at>` in the text and a `mention` entity saying who it is.
+
+    Use it in an f-string for the text, and pass it in `mentions=` for the entity.
+    """
+
+    text: str
+    entity: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class TeamsClient:
@@ -47,13 +62,34 @@ class TeamsClient:
 
     # ---- what people do --------------------------------------------------------------------
 
-    def message(self, user: TeamsUser, text: str, **token: Any) -> BotResponse:
-        """Send the bot a message in the 1:1 chat (typing it, or picking a command from the manifest's list)."""
-        return self.send(self.activity(user, "message", text=text, textFormat="plain"), **token)
+    def message(self, user: TeamsUser, text: str, *, mentions: Sequence[Mention] = (), **token: Any) -> BotResponse:
+        """Send the bot a message in the 1:1 chat (typing it, or picking a command from the manifest's list).
 
-    def card_submit(self, user: TeamsUser, data: dict[str, Any], **token: Any) -> BotResponse:
-        """Press an Action.Submit button on a card in the chat: a message activity carrying the card's data."""
-        return self.send(self.activity(user, "message", value=data), **token)
+        `mentions` are the people @mentioned in `text` (see `mention`): their entities go with the message.
+        """
+        activity = self.activity(user, "message", text=text, textFormat="plain")
+        activity["entities"] = [*activity["entities"], *(m.entity for m in mentions)]
+        return self.send(activity, **token)
+
+    def mention(self, user: TeamsUser, *, with_aad_object_id: bool = False) -> Mention:
+        """@mention `user` as Teams does: the mentioned account's id and name (Teams leaves out the object id,
+        which some clients add: `with_aad_object_id`)."""
+        text = f"<at>{user.name}</at>"
+        mentioned: dict[str, Any] = {"id": user.id, "name": user.name}
+        if with_aad_object_id:
+            mentioned["aadObjectId"] = user.aad_object_id
+        return Mention(text, {"type": "mention", "text": text, "mentioned": mentioned})
+
+    def card_submit(self, user: TeamsUser, data: dict[str, Any], *, reply_to: str | None = None,
+                    **token: Any) -> BotResponse:
+        """Press an Action.Submit button on a card in the chat: a message activity carrying the card's data.
+
+        `reply_to` is the id of the activity holding the card, which Teams sends as replyToId.
+        """
+        fields: dict[str, Any] = {"value": data}
+        if reply_to is not None:
+            fields["replyToId"] = reply_to
+        return self.send(self.activity(user, "message", **fields), **token)
 
     def task_fetch(self, user: TeamsUser, data: dict[str, Any], **token: Any) -> BotResponse:
         """Press a card button whose data asks for a dialog (`msteams: {type: task/fetch}`)."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import commands, errors, goals, install
+from handlers.teams import actions, checkins, commands, errors, goals, install
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-MODULES = (errors, install, commands, goals)
+# Order matters: the catch-all dialog and button handlers of `actions` come after every feature's own.
+MODULES = (errors, install, commands, goals, checkins, actions)
 
 
 def register_all(app: Any, deps: Deps) -> None:

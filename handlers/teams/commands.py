@@ -1,17 +1,21 @@
-"""Messages to the bot: the commands the Teams manifest lists (`help`, `goal`, `goal list`, ...)."""
+"""Messages to the bot: the commands the Teams manifest lists (`help`, `goal`, `goal list`, `checkin`, `kudos`...)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import goals
+from handlers.teams import checkins, goals, kudos
 from handlers.teams.context import TeamsCaller, card_message, command_of, identify, stranger_card
+from handlers.teams.mentions import NOT_A_MENTION, Mention, leading_mention
 from prompts import cards, render
 from prompts.render import mrkdwn_escape
 
 if TYPE_CHECKING:
     from bot.deps import Deps
+
+# Commands whose argument names one person, as Slack's `/goal list @name` and `/checkin history @name` do.
+NAMING = {("goal", "list"), ("checkin", "history")}
 
 
 def register(app: Any, deps: Deps) -> None:
@@ -20,27 +24,58 @@ def register(app: Any, deps: Deps) -> None:
         if ctx.activity.value is not None and not ctx.activity.text:
             return await ctx.next()  # a card's Action.Submit, not a typed command
         caller = await identify(ctx, deps)
-        card = await asyncio.to_thread(answer, deps, caller, ctx.activity.text)
+        card = await reply(ctx, app, deps, caller, ctx.activity.text)
         await ctx.send(card_message(card))
 
 
-def answer(deps: Deps, caller: TeamsCaller, text: str | None) -> dict:
-    """Build the reply to a typed command."""
-    if caller.person is None:
-        return stranger_card(deps, caller.locale)
+async def reply(ctx: Any, app: Any, deps: Deps, caller: TeamsCaller, text: str | None) -> dict:
+    """Answer a typed command; mentions are read (which may ask Teams who someone is) before the answer is built."""
     command, rest = command_of(text)
     subcommand, argument = command_of(rest)
+    if caller.person is not None and command == "kudos":
+        return await kudos.give(ctx, app, deps, caller, rest)
+    who = None
+    if caller.person is not None and argument and (command, subcommand) in NAMING:
+        who = await leading_mention(ctx, deps, argument)
+        if who.rest:  # more than one person named: like Slack, whose mention must be the whole argument
+            who = NOT_A_MENTION
+    return await asyncio.to_thread(answer, deps, caller, text, who)
+
+
+def answer(deps: Deps, caller: TeamsCaller, text: str | None, who: Mention | None = None) -> dict:
+    """Build the reply to a typed command; `who` is the person the argument mentions, when it names one."""
+    if caller.person is None:
+        return stranger_card(deps, caller.locale)
+    person, locale = caller.person, caller.locale
+    command, rest = command_of(text)
+    subcommand, argument = command_of(rest)
+    if argument and who is None:
+        who = NOT_A_MENTION
     if command == "help":
-        return cards.help_card(locale=caller.locale)
+        return cards.help_card(locale=locale)
     if command == "goal":
         if subcommand == "":
-            return cards.new_goal_button_card(locale=caller.locale)
+            return cards.new_goal_button_card(locale=locale)
         if subcommand == "list":
-            return goals.goal_list(deps, caller.person, argument, locale=caller.locale)
+            return goals.goal_list(deps, person, who if argument else None, locale=locale)
         if subcommand == "help":
-            return cards.text_card(render("goal_help", caller.locale))
-        return _not_understood(command, rest, "goal_help", locale=caller.locale)
-    return _not_understood(command, rest, None, locale=caller.locale)
+            return cards.text_card(render("goal_help", locale))
+        return _not_understood(command, rest, "goal_help", locale=locale)
+    if command == "checkin":
+        if subcommand == "":
+            return checkins.button_card(deps, person, locale=locale)
+        if subcommand == "history":
+            return checkins.history(deps, person, who if argument else None, locale=locale)
+        if subcommand in ("away", "back"):
+            return checkins.away(deps, person, argument if subcommand == "away" else "", locale=locale)
+        if subcommand == "help":
+            return cards.text_card(render("checkin_help", locale))
+        if subcommand == "here":
+            return checkins.here(deps, person, locale=locale)
+        if subcommand in ("welcome", "start"):
+            return checkins.welcome(deps, person, locale=locale)
+        return _not_understood(command, rest, "checkin_help", locale=locale)
+    return _not_understood(command, rest, None, locale=locale)
 
 
 def _not_understood(command: str, rest: str, help_name: str | None, *, locale: str) -> dict:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from microsoft_teams.api import Attachment, MessageActivityInput
 
 from prompts import cards
-from storage import people, teams_links
+from storage import people, surfaces, teams_links
 from storage.models import Person
 from storage.teams_links import ConversationRef
 
@@ -71,6 +71,8 @@ def _find_and_remember(deps: Deps, aad_object_id: str | None, emails: list[str],
             person = teams_links.link_by_email(session, emails, aad_object_id=aad_object_id, now=now)
         if person is not None and ref is not None:
             teams_links.remember_conversation(session, person, ref, now=now)
+        if person is not None:
+            surfaces.note_activity(session, person, surfaces.TEAMS)  # scheduled messages follow them here
         return person
 
 

@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
+from handlers.teams.mentions import Mention
 from prompts import cards, render
 from prompts.render import label
 from storage import goals, people
@@ -34,14 +35,20 @@ def register(app: Any, deps: Deps) -> None:
         return response
 
 
-def goal_list(deps: Deps, viewer: Person, argument: str, *, locale: str) -> dict:
-    """Build `goal list`: your own goals (naming someone else arrives with Teams mentions)."""
-    if argument:
+def goal_list(deps: Deps, viewer: Person, who: Mention | None, *, locale: str) -> dict:
+    """Build `goal list [@person]`: your own goals, a report's (managers), anyone's (HR), as Slack's `/goal list`."""
+    if who is not None and not who.found:
         return cards.text_card(render("goal_list_who", locale))
+    subject = viewer if who is None else who.person
     with deps.sessions() as session:
-        listed = goals.goals_of(session, viewer, viewer)
+        try:
+            if subject is None:
+                raise PermissionDenied("unknown person")
+            listed = goals.goals_of(session, viewer, subject)
+        except PermissionDenied:
+            return cards.text_card(render("goal_list_not_allowed", locale))
         progress = goals.progress_map(session, listed)
-    return cards.goal_list_card(listed, progress, own=True, name=viewer.name, locale=locale)
+    return cards.goal_list_card(listed, progress, own=subject.id == viewer.id, name=subject.name, locale=locale)
 
 
 def new_goal_dialog(deps: Deps, caller: TeamsCaller, values: dict | None = None,

@@ -82,9 +82,10 @@ def test_the_database_holds_one_chat_per_person(org, sessions, clock):
                                       bot_id="28:b", created_at=clock.now(), updated_at=clock.now()))
 
 
-def test_people_with_a_teams_id_but_no_known_chat_are_listed_as_unreachable(org, session, clock):
-    alan, li = person(session, "UEMP1"), person(session, "UEMP2")
-    alan.teams_id, li.teams_id = "aad-alan", "aad-li"
+def test_people_only_on_teams_with_no_known_chat_are_listed_as_unreachable(org, session, clock):
+    alan, li, kj = person(session, "UEMP1"), person(session, "UEMP2"), person(session, "UEMP3")
+    alan.teams_id, li.teams_id, kj.teams_id = "aad-alan", "aad-li", "aad-kj"
+    alan.slack_id = li.slack_id = None  # Teams only; Katherine is still reached on Slack meanwhile
     session.flush()
     teams_links.remember_conversation(session, alan, REF, now=clock.now())
-    assert [p.slack_id for p in teams_links.unreachable(session)] == ["UEMP2"]
+    assert [p.teams_id for p in teams_links.unreachable(session)] == ["aad-li"]

@@ -1,0 +1,88 @@
+"""Buttons on our cards, including those converted from Slack messages (reminders, alerts): `{action, value}`.
+
+A button whose Slack action opens a modal asks Teams for a dialog (task/fetch); any other sends its data as
+a chat message. Registered after the features' own handlers, so what reaches here is everything they leave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from handlers.teams import checkins, goals
+from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
+from prompts import cards, checkin_blocks
+from prompts.goal_blocks import NEW_GOAL_ACTION, error_text
+from prompts.render import label
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+
+def register(app: Any, deps: Deps) -> None:
+    @app.on_dialog_open
+    async def open_dialog(ctx: Any) -> dict:
+        caller = await identify(ctx, deps)
+        action, value = action_of(ctx.activity.value.data if ctx.activity.value else None)
+        return await asyncio.to_thread(dialog_for, deps, caller, action, value)
+
+    @app.on_dialog_submit
+    async def unknown_submit(ctx: Any) -> dict:
+        caller = await identify(ctx, deps)
+        return cards.message_dialog(error_text("not_found", caller.locale), locale=caller.locale)
+
+    @app.on_message
+    async def card_submit(ctx: Any) -> None:
+        activity = ctx.activity
+        if activity.value is None or activity.text:
+            return await ctx.next()
+        caller = await identify(ctx, deps)
+        action, value = action_of(activity.value)
+        card, replaces = await asyncio.to_thread(answer_button, deps, caller, action, value)
+        message = card_message(card)
+        if replaces and activity.reply_to_id:
+            message.id = activity.reply_to_id  # the answer takes the reminder's place, as Slack's snooze does
+        await ctx.send(message)
+
+
+def action_of(data: Any) -> tuple[str, str]:
+    """The Block Kit action id and value a button sent; anything else reads as empty."""
+    if not isinstance(data, dict):
+        return "", ""
+    action, value = data.get("action"), data.get("value")
+    return (action if isinstance(action, str) else "", value if isinstance(value, str) else "")
+
+
+def dialog_for(deps: Deps, caller: TeamsCaller, action: str, value: str) -> dict:
+    """Answer a task/fetch: the dialog the button's Slack action opens as a modal, or why there is none."""
+    if caller.person is None:
+        return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+    if action == checkin_blocks.OPEN_CHECKIN_ACTION:
+        return checkins.checkin_dialog(deps, caller, week=value or None)
+    if action == checkin_blocks.RESPOND_ACTION:
+        return checkins.reply_dialog(deps, caller, value)
+    if action == NEW_GOAL_ACTION:
+        return goals.new_goal_dialog(deps, caller)
+    return cards.message_dialog(_refusal(action, caller.locale), locale=caller.locale)
+
+
+def answer_button(deps: Deps, caller: TeamsCaller, action: str, value: str) -> tuple[dict, bool]:
+    """Answer a plain button press; True when the answer should replace the card pressed."""
+    if caller.person is None:
+        return stranger_card(deps, caller.locale), False
+    if action.startswith(f"{checkin_blocks.SNOOZE_ACTION}-"):
+        snoozed = checkins.snooze(deps, caller, value)
+        if snoozed is None:  # a forged week or choice, or a week whose check-in has closed
+            return cards.text_card(error_text("not_found", caller.locale)), False
+        return snoozed, True
+    if action == checkin_blocks.OPEN_CHECKIN_ACTION:
+        # Pressed as a plain submit (an older card): a message cannot open a dialog, so offer the button that can.
+        return checkins.button_card(deps, caller.person, locale=caller.locale), False
+    return cards.text_card(_refusal(action, caller.locale)), False
+
+
+def _refusal(action: str, locale: str) -> str:
+    """A Slack action with no Teams answer yet says so; anything else is unknown, or forged."""
+    if cards.is_slack_action(action):
+        return label("teams_not_in_teams_yet", locale)
+    return error_text("not_found", locale)
