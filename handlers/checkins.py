@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import job_config
+from handlers import checkin_flow
 from handlers.context import deps_of, identify, locale_of, mentioned_slack_id, stranger_reply, subcommand_of, tell
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.home import publish_home
@@ -17,7 +18,7 @@ from prompts.goal_blocks import error_text, modal_errors, number
 from prompts.welcome_blocks import welcome_message
 from storage import checkins, deliveries, goals, people, surfaces, welcome
 from storage.models import CheckIn, Person
-from storage.permissions import PermissionDenied, can_decide_for
+from storage.permissions import PermissionDenied
 from storage.weeks import ActiveHours, local_moment
 
 GOAL_FIELD = re.compile(r"^goal:(\d+):(value|status)$")
@@ -99,21 +100,13 @@ def open_checkin(client, context, person: Person, locale: str, trigger_id: str, 
 
 
 def checkin_input(view: dict) -> checkins.CheckinInput:
-    values = view_values(view)
-    updates: dict[str, dict[str, str | None]] = {}
-    for block_id, value in values.items():
-        match = GOAL_FIELD.match(block_id)
-        if match:
-            updates.setdefault(match.group(1), {})[match.group(2)] = value
-    return checkins.CheckinInput(
-        week=values.get("week") or view.get("private_metadata") or None,
-        confidence=values.get("confidence"),
-        highlights=values.get("highlights"),
-        blockers=values.get("blockers"),
-        help_needed=values.get("help_needed"),
-        goals=tuple(checkins.GoalUpdateInput(goal_id=goal_id, value=fields.get("value"), status=fields.get("status"))
-                    for goal_id, fields in updates.items()),
-    )
+    return checkin_flow.checkin_input(view_values(view), goal_field=_goal_field,
+                                      week=view.get("private_metadata") or None)
+
+
+def _goal_field(block_id: str) -> tuple[str, str] | None:
+    match = GOAL_FIELD.match(block_id)
+    return (match.group(1), match.group(2)) if match else None
 
 
 def submit_checkin(ack, body, view, context, client) -> None:
@@ -122,13 +115,7 @@ def submit_checkin(ack, body, view, context, client) -> None:
     if caller.person is None:  # only a forged submission gets here
         return ack(response_action="clear")
     try:
-        with deps.sessions() as session:
-            result = checkins.record(session, caller.person, checkin_input(view), now=deps.clock.now(),
-                                     default_zone=deps.settings.default_timezone)
-            manager = session.get(Person, caller.person.manager_id) if caller.person.manager_id else None
-            streak = checkins.streak(session, caller.person, now=deps.clock.now(),
-                                     default_zone=deps.settings.default_timezone)
-            goal_lines = _goal_lines(session, result, locale=caller.locale)
+        recorded = checkin_flow.record_checkin(deps, caller.person, checkin_input(view), locale=caller.locale)
     except checkins.CheckinValidationError as error:
         errors = modal_errors(error.errors, caller.locale)
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="confidence"))
@@ -136,21 +123,14 @@ def submit_checkin(ack, body, view, context, client) -> None:
         errors = {"confidence": error_text("goal_not_yours", caller.locale)}
         return ack(response_action="errors", errors=errors)
     ack()
+    result, manager = recorded.result, recorded.manager
     told_manager = result.needs_manager and manager is not None and _alert_manager(context, client, caller.person,
                                                                                      manager, result.checkin)
     client.chat_postMessage(channel=caller.person.slack_id, **checkin_blocks.thanks(
-        name=caller.person.name, week=result.checkin.week, created=result.created, late=result.late, streak=streak,
-        goals=goal_lines, told_manager=told_manager, manager=manager.name if manager else "", locale=caller.locale))
+        name=caller.person.name, week=result.checkin.week, created=result.created, late=result.late,
+        streak=recorded.streak, goals=recorded.goal_lines, told_manager=told_manager,
+        manager=manager.name if manager else "", locale=caller.locale))
     publish_home(client, context, caller.person)
-
-
-def _goal_lines(session, result, *, locale: str) -> list[dict]:
-    lines = []
-    for progress in checkins.progress_of(session, result.checkin):
-        goal = session.get(goals.Goal, progress.goal_id)
-        lines.append({"title": goal.title, "percent": round(result.progress.get(goal.id, 0.0) * 100),
-                      "status": label(f"status_{progress.status}", locale)})
-    return lines
 
 
 def _alert_manager(context, client, employee: Person, manager: Person, checkin: CheckIn) -> bool:
@@ -224,11 +204,11 @@ def history_reply(context, viewer: Person, argument: str, *, locale: str) -> dic
             entries = checkins.history(session, viewer, subject)
         except PermissionDenied:
             return blocks.markdown_message(render("goal_list_not_allowed", locale))
-        rendered = [_history_entry(session, checkin, progress, locale=locale) for checkin, progress in entries]
+        rendered = [history_entry(session, checkin, progress, locale=locale) for checkin, progress in entries]
     return checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name, locale=locale)
 
 
-def _history_entry(session, checkin: CheckIn, progress, *, locale: str) -> dict:
+def history_entry(session, checkin: CheckIn, progress, *, locale: str) -> dict:
     titles = {p.goal_id: session.get(goals.Goal, p.goal_id) for p in progress}
     return {
         "week": checkin.week, "late": checkin.late, "confidence": checkin.confidence,
@@ -259,7 +239,7 @@ def away_reply(context, person: Person, argument: str, *, locale: str) -> dict:
 def open_reply(ack, body, action, context, client) -> None:
     ack()
     caller = identify(context, client, body["user"]["id"])
-    subject = _checkin_subject(context, caller.person, action.get("value"))
+    subject = checkin_flow.checkin_subject(deps_of(context), caller.person, action.get("value"))
     if subject is None:
         return tell(client, body, error_text("not_allowed", caller.locale))
     view = checkin_blocks.reply_modal(checkin_id=int(action["value"]), name=subject.name, locale=caller.locale)
@@ -268,7 +248,7 @@ def open_reply(ack, body, action, context, client) -> None:
 
 def submit_reply(ack, body, view, context, client) -> None:
     caller = identify(context, client, body["user"]["id"])
-    subject = _checkin_subject(context, caller.person, metadata_id(view))
+    subject = checkin_flow.checkin_subject(deps_of(context), caller.person, metadata_id(view))
     text = (view_values(view).get("reply") or "").strip()
     if subject is None:
         return ack(response_action="errors", errors={"reply": error_text("not_allowed", caller.locale)})
@@ -280,15 +260,3 @@ def submit_reply(ack, body, view, context, client) -> None:
             manager=caller.person.name, text=text, locale=locale_of(context, subject)))
 
 
-def _checkin_subject(context, viewer: Person | None, raw_id) -> Person | None:
-    """Return whose check-in this is, if the viewer may answer it (their manager or HR)."""
-    try:
-        checkin_id = int(raw_id)
-    except (TypeError, ValueError):
-        return None
-    with deps_of(context).sessions() as session:
-        checkin = session.get(CheckIn, checkin_id)
-        subject = session.get(Person, checkin.person_id) if checkin else None
-        if viewer is None or subject is None or not can_decide_for(session, viewer, subject):
-            return None
-        return subject

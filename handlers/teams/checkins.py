@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from handlers import checkin_flow
 from handlers import checkins as slack_checkins
+from handlers.checkin_flow import Recorded
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
 from handlers.teams.mentions import Mention
 from handlers.teams.notify import locale_of, notify_manager_of_blocker, send_where_they_are, teams_chat_of
@@ -105,7 +106,7 @@ def history(deps: Deps, viewer: Person, who: Mention | None, *, locale: str) -> 
             entries = checkins.history(session, viewer, subject)
         except PermissionDenied:
             return cards.text_card(render("goal_list_not_allowed", locale))
-        rendered = [slack_checkins._history_entry(session, checkin, progress, locale=locale)
+        rendered = [slack_checkins.history_entry(session, checkin, progress, locale=locale)
                     for checkin, progress in entries]
     return cards.card_from_block_kit(checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name,
                                                             locale=locale))
@@ -128,14 +129,6 @@ def welcome(deps: Deps, person: Person, *, locale: str) -> dict:
 
 
 # ---- the check-in dialog ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recorded:
-    result: checkins.RecordResult
-    manager: Person | None
-    streak: int
-    goal_lines: list[dict]
 
 
 def checkin_dialog(deps: Deps, caller: TeamsCaller, *, week: str | None = None,
@@ -170,22 +163,6 @@ def form_of(data: dict) -> tuple[dict[str, str | None], dict[str, str]]:
     return values, errors
 
 
-def checkin_input(values: dict[str, str | None]) -> checkins.CheckinInput:
-    updates: dict[str, dict[str, str | None]] = {}
-    for key, value in values.items():
-        if (field := cards.parse_goal_field(key)) is not None:
-            updates.setdefault(field[0], {})[field[1]] = value
-    return checkins.CheckinInput(
-        week=values.get("week") or None,
-        confidence=values.get("confidence"),
-        highlights=values.get("highlights"),
-        blockers=values.get("blockers"),
-        help_needed=values.get("help_needed"),
-        goals=tuple(checkins.GoalUpdateInput(goal_id=goal_id, value=fields.get("value"), status=fields.get("status"))
-                    for goal_id, fields in updates.items()),
-    )
-
-
 def record(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Recorded | None]:
     """Validate and store the check-in; return the dialog to show again (errors, values kept) or what was recorded."""
     if caller.person is None:
@@ -195,18 +172,13 @@ def record(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Recorded 
     if errors:
         return checkin_dialog(deps, caller, week=week, values=values, errors=errors), None
     try:
-        with deps.sessions() as session:
-            result = checkins.record(session, caller.person, checkin_input(values), now=deps.clock.now(),
-                                     default_zone=deps.settings.default_timezone)
-            manager = session.get(Person, caller.person.manager_id) if caller.person.manager_id else None
-            streak = checkins.streak(session, caller.person, now=deps.clock.now(),
-                                     default_zone=deps.settings.default_timezone)
-            goal_lines = slack_checkins._goal_lines(session, result, locale=caller.locale)
+        recorded = checkin_flow.record_checkin(deps, caller.person, checkin_flow.checkin_input(
+            values, goal_field=cards.parse_goal_field), locale=caller.locale)
     except checkins.CheckinValidationError as error:
         return checkin_dialog(deps, caller, week=week, values=values, errors=error.errors), None
     except (PermissionDenied, goals.GoalError):
         return checkin_dialog(deps, caller, week=week, values=values, errors={"goals": "goal_not_yours"}), None
-    return {}, Recorded(result, manager, streak, goal_lines)
+    return {}, recorded
 
 
 # ---- the reminder's buttons and the manager's reply --------------------------------------------
@@ -236,7 +208,7 @@ def checkin_subject(deps: Deps, viewer: Person | None, raw_id: Any) -> Person | 
     if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or not _ID.match(str(raw_id)) \
             or not 0 < int(raw_id) <= ID_MAX:
         return None
-    return slack_checkins._checkin_subject({"deps": deps}, viewer, str(raw_id))
+    return checkin_flow.checkin_subject(deps, viewer, str(raw_id))
 
 
 def reply_dialog(deps: Deps, caller: TeamsCaller, raw_id: Any) -> dict:
