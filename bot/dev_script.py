@@ -276,6 +276,12 @@ def evaluation_scene(world: DevWorld) -> None:
     world.run_job("review-results")
     world.click(LI_LEI, "确认结果", ACKNOWLEDGE_ACTION, message=_latest_with(world, LI_LEI, ACKNOWLEDGE_ACTION))
     world.submit(LI_LEI, "你的结果", {"response": "谢谢认可。下季度我会把阻碍在三天内上报。"})
+
+    world.at(tuesday + timedelta(days=2, hours=14))  # Thursday 09:00 in New York: Margaret's result
+    world.run_job("review-results")
+
+    world.at(tuesday + timedelta(days=3, hours=1))  # Friday 09:00 in Shanghai: her manager is prompted
+    world.run_job("review-results")
     world.click(WANG_FANG, "制定改进计划（Margaret）", OPEN_PLAN_ACTION,
                 message=_latest_with(world, WANG_FANG, OPEN_PLAN_ACTION))
     check_on = (world.clock.now() + timedelta(days=14)).date()
@@ -284,9 +290,7 @@ def evaluation_scene(world: DevWorld) -> None:
                                      "actions": "每个续约提前 60 天做计划；每周一对一过一遍风险",
                                      "support": "续约计划模板，和李雷结对两周",
                                      "success_measure": "下个月续约全部按期", "check_1": check_on.isoformat()})
-
-    world.at(tuesday + timedelta(days=2, hours=14))  # Thursday 09:00 in New York
-    world.run_job("review-results")
+    world.at(tuesday + timedelta(days=3, hours=14))  # Friday 09:00 in New York
     world.click(MARGARET, "Add my commitments", COMMITMENTS_ACTION,
                 message=_latest_with(world, MARGARET, COMMITMENTS_ACTION))
     world.submit(MARGARET, "Improvement plan", {"commitments": "Flag any renewal at risk in my Friday check-in"})

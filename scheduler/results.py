@@ -27,6 +27,9 @@ def run(ctx: JobContext) -> JobReport:
         subjects = {p.id: p for p in _people(session, {r.subject_id for r, _ in results})}
         taken = deliveries.taken_keys(session, job=JOB, periods={
             *(str(c.id) for c in released), *(_below_period(r) for r, _, _ in below)})
+        # The manager is prompted about a plan only once the employee has their result: never the plan first.
+        told = {(person.id, period) for person, period in deliveries.sent_people(
+            session, job=JOB, periods={str(c.id) for c in released})}
     retrying = {(d.person_id, d.period) for d in waiting_again(ctx, JOB)}
 
     def due(person: Person, period: str) -> bool:
@@ -41,6 +44,8 @@ def run(ctx: JobContext) -> JobReport:
             report.count(send_result(ctx, review))
     for review, subject, cycle in below:
         manager = managers.get(review.author_id)
+        if (subject.id, str(cycle.id)) not in told:
+            continue
         if manager is not None and manager.active and due(manager, _below_period(review)):
             report.count(_send_below_threshold(ctx, review, subject, manager, cycle))
     return report

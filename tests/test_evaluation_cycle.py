@@ -184,7 +184,9 @@ def test_a_whole_cycle_for_a_team_of_five(team, run, slack, emulator, sessions, 
     slack.block_action(LI, "result_acknowledge", message=with_action(emulator, LI, "result_acknowledge"))
     assert "你已确认过这份结果" in emulator.calls_to("response_url")[-1].params["text"]
 
-    # --- Linus is below target: Ada opens an improvement plan; bad input first ---
+    # --- Linus is below target: once he has his result, Ada is prompted to open a plan; bad input first ---
+    assert not [m for m in dms_to(emulator, ADA) if "improvement_open" in str(m.get("blocks"))]
+    run("review-results")  # the next tick
     prompt = with_action(emulator, ADA, "improvement_open", "Linus")
     slack.block_action(ADA, "improvement_open", message=prompt)
     form = opened_view(emulator)
