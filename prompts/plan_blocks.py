@@ -65,6 +65,8 @@ def plan_modal(text: Any, *, plan_id: int | None, teams: Sequence[str], locale: 
 def plans_section(plan_rows: Sequence[Any], *, locale: str) -> list[dict]:
     """HR's home: the plans with an Edit button each, and one to start a new plan from the default."""
     blocks: list[dict] = []
+    if not plan_rows:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": label("plans_none", locale)}]})
     for plan in plan_rows[:PLANS_SHOWN]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{localized(plan.name, locale)}* · "
                                                    + label("plan_cycle_name", locale, cycle=plan.cycle)},

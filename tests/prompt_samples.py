@@ -149,4 +149,6 @@ LABEL_SAMPLES: dict[str, dict] = {
     "ip_decision_told": {"d": "met"},
     "home_cycle_line": {"name": "2026-H2", "state": "open", "done": 3, "due": 4, "overdue": 1},
     "plan_cycle": {"cycle": "quarterly"},
+    "feedback_unreached": {"name": "Alan", "week": "2026-W48"},
+    "reflection_unreached": {"manager": "Ada"},
 }

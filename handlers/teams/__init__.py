@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import actions, checkins, commands, errors, goals, install
+from handlers.teams import actions, approvals, checkins, coaching, commands, errors, goals, install
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 # Order matters: the catch-all dialog and button handlers of `actions` come after every feature's own.
-MODULES = (errors, install, commands, goals, checkins, actions)
+MODULES = (errors, install, commands, goals, checkins, coaching, approvals, actions)
 
 
 def register_all(app: Any, deps: Deps) -> None:

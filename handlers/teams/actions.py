@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import checkins, goals
+from handlers.teams import approvals, checkins, coaching, goals
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
-from prompts import cards, checkin_blocks
-from prompts.goal_blocks import NEW_GOAL_ACTION, error_text
+from prompts import cards, checkin_blocks, coaching_blocks
+from prompts.goal_blocks import APPROVE_ACTION, NEW_GOAL_ACTION, RETURN_ACTION, error_text
 from prompts.render import label
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def register(app: Any, deps: Deps) -> None:
     async def open_dialog(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
         action, value = action_of(ctx.activity.value.data if ctx.activity.value else None)
-        return await asyncio.to_thread(dialog_for, deps, caller, action, value)
+        return await asyncio.to_thread(dialog_for, deps, caller, action, value, reply_to=ctx.activity.reply_to_id)
 
     @app.on_dialog_submit
     async def unknown_submit(ctx: Any) -> dict:
@@ -38,7 +38,10 @@ def register(app: Any, deps: Deps) -> None:
             return await ctx.next()
         caller = await identify(ctx, deps)
         action, value = action_of(activity.value)
-        card, replaces = await asyncio.to_thread(answer_button, deps, caller, action, value)
+        if action == APPROVE_ACTION:  # tells the goal's owner too, wherever they are
+            card, replaces = await approvals.approve(app, deps, caller, value)
+        else:
+            card, replaces = await asyncio.to_thread(answer_button, deps, caller, action, value)
         message = card_message(card)
         if replaces and activity.reply_to_id:
             message.id = activity.reply_to_id  # the answer takes the reminder's place, as Slack's snooze does
@@ -53,8 +56,11 @@ def action_of(data: Any) -> tuple[str, str]:
     return (action if isinstance(action, str) else "", value if isinstance(value, str) else "")
 
 
-def dialog_for(deps: Deps, caller: TeamsCaller, action: str, value: str) -> dict:
-    """Answer a task/fetch: the dialog the button's Slack action opens as a modal, or why there is none."""
+def dialog_for(deps: Deps, caller: TeamsCaller, action: str, value: str, *, reply_to: str | None = None) -> dict:
+    """Answer a task/fetch: the dialog the button's Slack action opens as a modal, or why there is none.
+
+    `reply_to` is the card the button is on, for a dialog whose outcome replaces it.
+    """
     if caller.person is None:
         return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
     if action == checkin_blocks.OPEN_CHECKIN_ACTION:
@@ -63,6 +69,12 @@ def dialog_for(deps: Deps, caller: TeamsCaller, action: str, value: str) -> dict
         return checkins.reply_dialog(deps, caller, value)
     if action == NEW_GOAL_ACTION:
         return goals.new_goal_dialog(deps, caller)
+    if action == coaching_blocks.REVIEW_ACTION:
+        return coaching.review_dialog(deps, caller, value)
+    if action == coaching_blocks.REFLECT_ACTION:
+        return coaching.reflect_dialog(deps, caller, value)
+    if action == RETURN_ACTION:
+        return approvals.return_dialog(deps, caller, value, message_id=reply_to)
     return cards.message_dialog(_refusal(action, caller.locale), locale=caller.locale)
 
 
@@ -78,6 +90,8 @@ def answer_button(deps: Deps, caller: TeamsCaller, action: str, value: str) -> t
     if action == checkin_blocks.OPEN_CHECKIN_ACTION:
         # Pressed as a plain submit (an older card): a message cannot open a dialog, so offer the button that can.
         return checkins.button_card(deps, caller.person, locale=caller.locale), False
+    if action == coaching_blocks.ONE_ON_ONE_ACTION:
+        return coaching.one_on_one_held(deps, caller, value), False
     return cards.text_card(_refusal(action, caller.locale)), False
 
 

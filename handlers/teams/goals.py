@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from handlers.teams import approvals
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
 from handlers.teams.mentions import Mention
 from prompts import cards, render
 from prompts.render import label
 from storage import goals, people
-from storage.models import GoalLevel, Person
+from storage.models import Approval, Goal, GoalLevel, Person
 from storage.permissions import PermissionDenied
 
 if TYPE_CHECKING:
@@ -29,9 +30,11 @@ def register(app: Any, deps: Deps) -> None:
     async def submit_new_goal(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
         data = ctx.activity.value.data if ctx.activity.value else None
-        response, saved = await asyncio.to_thread(validate_then_save, deps, caller, data)
+        response, saved, goal = await asyncio.to_thread(validate_then_save, deps, caller, data)
         if saved is not None:
             await ctx.send(card_message(saved))
+        if goal is not None and goal.approval == Approval.PROPOSED:
+            await approvals.ask_manager(app, deps, caller.person, goal)  # as Slack's save_goal asks them
         return response
 
 
@@ -72,18 +75,19 @@ def form_of(data: Any) -> dict[str, str | None]:
     return form
 
 
-def validate_then_save(deps: Deps, caller: TeamsCaller, data: Any) -> tuple[dict, dict | None]:
-    """Check the submitted form with the SMART rules; return the dialog's answer and, once saved, the chat message.
+def validate_then_save(deps: Deps, caller: TeamsCaller, data: Any) -> tuple[dict, dict | None, Goal | None]:
+    """Check the submitted form with the SMART rules; return the dialog's answer and, once saved, the chat message
+    and the goal.
 
     Errors come back in the dialog beside their fields, nothing written; coaching warnings ask to confirm
     first; a confirmed or clean form is saved as the person's goal.
     """
     if caller.person is None:
-        return new_goal_dialog(deps, caller), None
+        return new_goal_dialog(deps, caller), None, None
     form = form_of(data)
     confirmed = isinstance(data, dict) and data.get("confirmed") is True
     if isinstance(data, dict) and data.get("back") is True:
-        return new_goal_dialog(deps, caller, values=form), None
+        return new_goal_dialog(deps, caller, values=form), None, None
     raw = goals.GoalInput(**{**form, "level": form["level"] or GoalLevel.INDIVIDUAL.value})
     today = people.local_today(caller.person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
     with deps.sessions() as session:
@@ -93,13 +97,13 @@ def validate_then_save(deps: Deps, caller: TeamsCaller, data: Any) -> tuple[dict
             validation = None
     if validation is None or validation.errors:
         errors = validation.errors if validation else {"title": "not_allowed"}
-        return new_goal_dialog(deps, caller, values=form, errors=errors), None
+        return new_goal_dialog(deps, caller, values=form, errors=errors), None, None
     if validation.warnings and not confirmed:
-        return cards.confirm_goal_dialog(form, validation.warnings, locale=caller.locale), None
+        return cards.confirm_goal_dialog(form, validation.warnings, locale=caller.locale), None, None
     with deps.sessions() as session:
         goal = goals.create(session, caller.person, validation.draft, now=deps.clock.now())
         manager = session.get(Person, caller.person.manager_id) if caller.person.manager_id else None
         parent = goals.get_visible(session, caller.person, goal.parent_id).title if goal.parent_id else None
     saved = cards.goal_saved_card(goal, manager_name=manager.name if manager else None, parent_title=parent,
                                   locale=caller.locale)
-    return cards.close_dialog(saved["fallbackText"]), saved
+    return cards.close_dialog(saved["fallbackText"]), saved, goal

@@ -11,7 +11,8 @@ from sqlmodel import select
 from handlers.checkins import snooze_until
 from handlers.teams.checkins import REMINDER_JOB
 from prompts import cards, checkin_blocks
-from prompts.goal_blocks import APPROVE_ACTION, error_text
+from prompts.calibration_blocks import RELEASE_ACTION
+from prompts.goal_blocks import error_text
 from prompts.render import label, render
 from prompts.review_blocks import OPEN_SELF_REVIEW_ACTION
 from scheduler import reminders
@@ -137,7 +138,7 @@ def test_an_unknown_button_is_not_found_and_nothing_is_written(teams, li_lei, co
 
 
 def test_a_slack_button_with_no_teams_answer_yet_says_so(teams, li_lei, connector):
-    teams.card_submit(li_lei, {"action": APPROVE_ACTION, "value": "3"})
+    teams.card_submit(li_lei, {"action": RELEASE_ACTION, "value": "3"})
     assert only_reply(connector, li_lei) == label("teams_not_in_teams_yet", "zh-CN")
     dialog = dialog_card(teams.task_fetch(li_lei, {"action": OPEN_SELF_REVIEW_ACTION, "value": "3"}))
     assert dialog["body"][0]["text"] == label("teams_not_in_teams_yet", "zh-CN")
