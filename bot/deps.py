@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
-from scheduler.context import JobConfig
+from scheduler.context import JobConfig, TeamsSender
 from storage.db import make_engine, session_factory
 from storage.weeks import WeeklySlot
 
@@ -24,6 +24,7 @@ class Deps:
     sessions: Callable[[], AbstractContextManager[Session]]
     clock: Clock = field(default_factory=SystemClock)
     sleep: Callable[[float], None] = time.sleep  # how retries wait; tests record instead of waiting
+    teams: TeamsSender | None = None  # set when the Teams app is mounted: how Slack's listeners reach Teams people
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, **overrides) -> Deps:

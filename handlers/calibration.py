@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, tell
+from handlers.context import deps_of, identify, locale_of, send_to, tell
 from handlers.forms import metadata_id, view_values
 from handlers.modals import open_record_modal
 from prompts import calibration_blocks, review_blocks
@@ -76,8 +76,8 @@ def submit_revisit(ack, body, view, context, client) -> None:
     ack()
     client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.revisit_sent(
         manager=manager.name, subject=subject.name, locale=caller.locale))
-    if manager.active and manager.slack_id:
-        client.chat_postMessage(channel=manager.slack_id, **calibration_blocks.revisit_request(
+    if manager.active:
+        send_to(context, client, manager, calibration_blocks.revisit_request(
             subject=subject.name, cycle=cycle.name, note=(note or "").strip(), review_id=review.id,
             open_action=review_blocks.OPEN_MANAGER_REVIEW_ACTION, locale=locale_of(context, manager)))
 
@@ -136,6 +136,6 @@ def submit_acknowledge(ack, body, view, context, client) -> None:
     ack()
     client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.acknowledged(
         manager=manager.name, response=reply.text, locale=caller.locale))
-    if manager.active and manager.slack_id:
-        client.chat_postMessage(channel=manager.slack_id, **calibration_blocks.acknowledged_to_manager(
+    if manager.active:
+        send_to(context, client, manager, calibration_blocks.acknowledged_to_manager(
             subject=caller.person.name, cycle=cycle.name, response=reply.text, locale=locale_of(context, manager)))

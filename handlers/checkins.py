@@ -10,7 +10,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import job_config
 from handlers import checkin_flow
-from handlers.context import deps_of, identify, locale_of, mentioned_slack_id, stranger_reply, subcommand_of, tell
+from handlers.context import (
+    deps_of,
+    identify,
+    locale_of,
+    mentioned_slack_id,
+    send_to,
+    stranger_reply,
+    subcommand_of,
+    tell,
+)
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.home import publish_home
 from prompts import blocks, checkin_blocks, label, render
@@ -255,8 +264,7 @@ def submit_reply(ack, body, view, context, client) -> None:
     if not text:
         return ack(response_action="errors", errors={"reply": error_text("comment_missing", caller.locale)})
     ack()
-    if subject.slack_id:
-        client.chat_postMessage(channel=subject.slack_id, **checkin_blocks.manager_reply(
-            manager=caller.person.name, text=text, locale=locale_of(context, subject)))
+    send_to(context, client, subject, checkin_blocks.manager_reply(
+        manager=caller.person.name, text=text, locale=locale_of(context, subject)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, tell
+from handlers.context import deps_of, identify, locale_of, send_to, tell
 from handlers.forms import inline_errors, metadata, metadata_id, view_values
 from prompts import coaching_blocks
 from prompts.goal_blocks import error_text, modal_errors
@@ -73,9 +73,8 @@ def submit_review(ack, body, view, context, client) -> None:
     except (PermissionDenied, coaching.CoachingError):
         return ack(response_action="errors", errors={"assessment": error_text("not_allowed", caller.locale)})
     ack()
-    if subject.slack_id:
-        client.chat_postMessage(channel=subject.slack_id, **coaching_blocks.feedback_to_employee(
-            shown, manager=caller.person.name, week=week, feedback_id=review.id, locale=locale_of(context, subject)))
+    send_to(context, client, subject, coaching_blocks.feedback_to_employee(
+        shown, manager=caller.person.name, week=week, feedback_id=review.id, locale=locale_of(context, subject)))
     client.chat_postMessage(channel=caller.person.slack_id,
                             **coaching_blocks.feedback_sent(name=subject.name, week=week, locale=caller.locale))
 
@@ -126,8 +125,8 @@ def submit_reflection(ack, body, view, context, client) -> None:
     except coaching.CoachingError as error:
         return ack(response_action="errors", errors={"will_do_differently": error_text(error.code, caller.locale)})
     ack()
-    if manager is not None and manager.slack_id:
-        client.chat_postMessage(channel=manager.slack_id, **coaching_blocks.reflection_to_manager(
+    if manager is not None:
+        send_to(context, client, manager, coaching_blocks.reflection_to_manager(
             name=caller.person.name, week=reflection.period or "", will_do=values.get("will_do_differently"),
             support=values.get("support_needed"), locale=locale_of(context, manager)))
     client.chat_postMessage(channel=caller.person.slack_id,

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from prompts import blocks
+from prompts import blocks, cards
 from storage import people, surfaces
 from storage.models import Person
 
@@ -71,6 +71,26 @@ def locale_of(context, person: Person) -> str:
 def today_for(context, person: Person):
     deps = deps_of(context)
     return people.local_today(person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
+
+
+def send_to(context, client: WebClient, person: Person, message: dict) -> bool:
+    """Message someone other than the caller where they are: a Slack DM, or a card in their Teams chat.
+
+    Answers whether it was sent; a failure is logged, never raised at the person who caused the message.
+    """
+    deps = deps_of(context)
+    with deps.sessions() as session:
+        where = surfaces.route(session, person)
+    try:
+        if where.surface == surfaces.TEAMS and where.conversation is not None and deps.teams is not None:
+            deps.teams.send(where.conversation, cards.card_from_block_kit(message))
+            return True
+        if person.slack_id:
+            client.chat_postMessage(channel=person.slack_id, **message)
+            return True
+    except Exception:  # Slack's or the Bot Connector's refusal: the record is kept, the message is not
+        log.warning("message to person %s failed", person.id, exc_info=True)
+    return False
 
 
 def tell(client: WebClient, body: dict, text: str) -> None:

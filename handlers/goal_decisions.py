@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, tell
+from handlers.context import deps_of, identify, locale_of, send_to, tell
 from handlers.forms import metadata, view_values
 from handlers.home import publish_home
 from prompts import goal_blocks
@@ -79,11 +79,10 @@ def _announce(context, client, decider: Person, goal: Goal, *, approved: bool, c
     if message_ref.get("channel") and message_ref.get("ts"):
         client.chat_update(channel=message_ref["channel"], ts=message_ref["ts"], **goal_blocks.decision_recorded(
             goal, approved=approved, owner_name=owner.name, comment=comment, locale=locale))
-    if owner.slack_id:
-        client.chat_postMessage(channel=owner.slack_id, **goal_blocks.goal_decided(
-            goal, approved=approved, decider_name=decider.name, comment=comment,
-            parent_title=parent.title if parent else None, locale=locale_of(context, owner)))
-        publish_home(client, context, owner)
+    send_to(context, client, owner, goal_blocks.goal_decided(
+        goal, approved=approved, decider_name=decider.name, comment=comment,
+        parent_title=parent.title if parent else None, locale=locale_of(context, owner)))
+    publish_home(client, context, owner)
     publish_home(client, context, decider)
 
 

@@ -6,7 +6,16 @@ import json
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, mentioned_slack_id, stranger_reply, subcommand_of, today_for
+from handlers.context import (
+    deps_of,
+    identify,
+    locale_of,
+    mentioned_slack_id,
+    send_to,
+    stranger_reply,
+    subcommand_of,
+    today_for,
+)
 from handlers.forms import inline_errors, view_values
 from handlers.home import publish_home
 from prompts import blocks, goal_blocks, render
@@ -115,8 +124,8 @@ def save_goal(context, client, author: Person, draft: goals.GoalDraft, *, locale
     manager_name = manager.name if manager else None
     client.chat_postMessage(channel=author.slack_id, **goal_blocks.goal_saved(
         goal, manager_name=manager_name, parent_title=parent_title, locale=locale))
-    if goal.approval == "proposed" and manager and manager.slack_id:
-        client.chat_postMessage(channel=manager.slack_id, **goal_blocks.approval_request(
+    if goal.approval == "proposed" and manager:
+        send_to(context, client, manager, goal_blocks.approval_request(
             goal, progress, owner_name=author.name, parent_title=parent_title, locale=locale_of(context, manager)))
         publish_home(client, context, manager)
     publish_home(client, context, author)

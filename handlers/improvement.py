@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, tell, today_for
+from handlers.context import deps_of, identify, locale_of, send_to, tell, today_for
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.modals import open_record_modal
 from prompts import improvement_blocks
@@ -87,8 +87,8 @@ def submit_plan(ack, body, view, context, client) -> None:
     ack()
     client.chat_postMessage(channel=caller.slack_id, **improvement_blocks.plan_opened(subject=shown.person.name,
                                                                                      locale=caller.locale))
-    if shown.person.slack_id:
-        client.chat_postMessage(channel=shown.person.slack_id, **improvement_blocks.plan_to_employee(
+    if shown.person.active:
+        send_to(context, client, shown.person, improvement_blocks.plan_to_employee(
             shown, locale=locale_of(context, shown.person)))
 
 
@@ -122,8 +122,8 @@ def submit_commitments(ack, body, view, context, client) -> None:
         return ack(response_action="errors", errors={"commitments": error_text(error.code, caller.locale)})
     ack()
     client.chat_postMessage(channel=caller.slack_id, text=label("ip_commitments_saved", caller.locale))
-    if manager is not None and manager.active and manager.slack_id:
-        client.chat_postMessage(channel=manager.slack_id, **improvement_blocks.commitments_to_manager(
+    if manager is not None and manager.active:
+        send_to(context, client, manager, improvement_blocks.commitments_to_manager(
             subject=caller.person.name, commitments=plan.employee_commitments or "",
             locale=locale_of(context, manager)))
 
@@ -161,10 +161,10 @@ def submit_check(ack, body, view, context, client) -> None:
     ack()
     client.chat_postMessage(channel=caller.slack_id, text=label("ip_check_recorded_ok", caller.locale))
     person = shown.person
-    if person.active and person.slack_id:
+    if person.active:
         locale = locale_of(context, person)
         upcoming = shown.next_check
-        client.chat_postMessage(channel=person.slack_id, **improvement_blocks.check_recorded(
+        send_to(context, client, person, improvement_blocks.check_recorded(
             manager=caller.person.name, outcome=(values.get("outcome") or "").strip(),
             decision=values.get("decision") or "", locale=locale,
             next_check=label("date", locale, d=upcoming.due_on) if upcoming is not None else None))

@@ -6,7 +6,7 @@ import re
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, stranger_reply
+from handlers.context import deps_of, identify, locale_of, send_to, stranger_reply
 from prompts import blocks, kudos_blocks
 from prompts.goal_blocks import error_text
 from storage import kudos, people
@@ -40,5 +40,9 @@ def kudos_command(ack, command, context, client) -> None:
     ack(**kudos_blocks.kudos_sent(receiver=receiver.name, channel=channel, locale=caller.locale))
     # A channel post is read by everyone, so it uses the organisation's language; a DM, the receiver's.
     locale = deps.settings.default_locale if channel else locale_of(context, receiver)
-    client.chat_postMessage(channel=channel or receiver.slack_id, **kudos_blocks.kudos_post(
-        giver=caller.person.name, receiver=receiver.name, message=message.strip(), locale=locale))
+    post = kudos_blocks.kudos_post(giver=caller.person.name, receiver=receiver.name, message=message.strip(),
+                                   locale=locale)
+    if channel:
+        client.chat_postMessage(channel=channel, **post)
+    else:
+        send_to(context, client, receiver, post)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, tell
+from handlers.context import deps_of, identify, locale_of, send_to, tell
 from handlers.forms import metadata_id, view_values
 from handlers.modals import open_record_modal
 from handlers.reviews import first_input, review_fields
@@ -84,8 +84,8 @@ def submit_proposal(ack, body, view, context, client) -> None:
     client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peers_proposed(
         peers=_names(nomination), cycle=nomination.cycle.name, manager=manager.name if manager else None,
         locale=caller.locale))
-    if manager is not None and manager.slack_id:
-        client.chat_postMessage(channel=manager.slack_id, **peer_blocks.confirm_request(
+    if manager is not None:
+        send_to(context, client, manager, peer_blocks.confirm_request(
             subject=caller.person.name, peers=_names(nomination), cycle=nomination.cycle.name,
             value=f"{cycle_id}:{caller.person.id}", locale=locale_of(context, manager)))
 
@@ -209,6 +209,6 @@ def submit_decline(ack, body, view, context, client) -> None:
     ack()
     client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peer_review_thanks(
         subject=subject.name, declined=True, locale=caller.locale))
-    if manager is not None and manager.active and manager.slack_id:
-        client.chat_postMessage(channel=manager.slack_id, **peer_blocks.peer_declined_to_manager(
+    if manager is not None and manager.active:
+        send_to(context, client, manager, peer_blocks.peer_declined_to_manager(
             subject=subject.name, value=f"{cycle.id}:{subject.id}", locale=locale_of(context, manager)))

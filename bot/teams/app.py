@@ -85,6 +85,7 @@ def mount_teams(api: FastAPI, deps: Deps, overrides: TeamsOverrides | None = Non
     adapter.lifespans.append(initialize)
     api.state.teams_app = app
     api.state.teams_sender = sender
+    deps.teams = sender  # Slack's listeners send to Teams people through it too
     return app
 
 
