@@ -54,10 +54,13 @@ def submit_return(ack, body, view, context, client) -> None:
 
 
 def _decide(context, decider: Person | None, raw_goal_id, *, approve: bool, comment: str | None) -> Goal | str:
-    """Record the decision; return the goal, or the error code to show (nothing written then)."""
+    return decide(deps_of(context), decider, raw_goal_id, approve=approve, comment=comment)
+
+
+def decide(deps, decider: Person | None, raw_goal_id, *, approve: bool, comment: str | None) -> Goal | str:
+    """Record the decision; return the goal, or the error code to show (nothing written then). Teams shares it."""
     if decider is None:
         return "not_allowed"
-    deps = deps_of(context)
     try:
         with deps.sessions() as session:
             return goals.decide(session, decider, _goal_id(raw_goal_id), approve=approve, comment=comment,
@@ -94,7 +97,9 @@ def _message_ref(body: dict) -> dict:
 
 
 def _goal_id(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise goals.GoalNotFound() from None
+    """A goal id as a button or dialog carries it: a whole number or its digits; anything else was forged."""
+    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
+        raise goals.GoalNotFound()
+    if not 0 < int(raw) < 2**31:  # id columns are 32-bit on PostgreSQL: a larger one names no goal
+        raise goals.GoalNotFound()
+    return int(raw)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.app import slack_web_client
+from handlers import goal_decisions
 from handlers.home import publish_home
 from handlers.teams.checkins import send_to_own_chat
 from handlers.teams.coaching import record_id
@@ -25,7 +26,6 @@ from prompts.goal_blocks import error_text
 from prompts.render import label
 from storage import goals
 from storage.models import Goal, Person
-from storage.permissions import PermissionDenied
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -118,21 +118,8 @@ def refresh_slack_home(deps: Deps, person: Person) -> None:
 
 
 def decide(deps: Deps, decider: Person | None, raw_goal_id: Any, *, approve: bool, comment: str | None) -> Goal | str:
-    """Record the decision through storage.goals.decide; return the goal, or the error code (nothing written)."""
-    if decider is None:
-        return "not_allowed"
-    goal_id = record_id(raw_goal_id)
-    if goal_id is None:
-        return goals.NOT_FOUND
-    try:
-        with deps.sessions() as session:
-            return goals.decide(session, decider, goal_id, approve=approve, comment=comment, now=deps.clock.now())
-    except PermissionDenied:
-        return "not_allowed"
-    except goals.GoalValidationError as error:
-        return next(iter(error.errors.values()), error.code)
-    except goals.GoalError as error:
-        return error.code
+    """Record the decision exactly as Slack does; return the goal, or the error code (nothing written)."""
+    return goal_decisions.decide(deps, decider, raw_goal_id, approve=approve, comment=comment)
 
 
 @dataclass(frozen=True)
