@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import actions, approvals, checkins, coaching, commands, errors, goals, install
+from handlers.teams import actions, approvals, checkins, coaching, commands, errors, goals, install, reviews
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 # Order matters: the catch-all dialog and button handlers of `actions` come after every feature's own.
-MODULES = (errors, install, commands, goals, checkins, coaching, approvals, actions)
+MODULES = (errors, install, commands, goals, checkins, coaching, approvals, reviews, actions)
 
 
 def register_all(app: Any, deps: Deps) -> None:

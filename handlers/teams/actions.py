@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import approvals, checkins, coaching, goals
+from handlers.teams import approvals, checkins, coaching, goals, reviews
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
-from prompts import cards, checkin_blocks, coaching_blocks
+from prompts import cards, checkin_blocks, coaching_blocks, peer_blocks, review_blocks
 from prompts.goal_blocks import APPROVE_ACTION, NEW_GOAL_ACTION, RETURN_ACTION, error_text
 from prompts.render import label
 
@@ -75,7 +75,19 @@ def dialog_for(deps: Deps, caller: TeamsCaller, action: str, value: str, *, repl
         return coaching.reflect_dialog(deps, caller, value)
     if action == RETURN_ACTION:
         return approvals.return_dialog(deps, caller, value, message_id=reply_to)
+    if action in _REVIEW_DIALOGS:
+        return _REVIEW_DIALOGS[action](deps, caller, value)
     return cards.message_dialog(_refusal(action, caller.locale), locale=caller.locale)
+
+
+# Review cycles' buttons (handlers.teams.reviews): each opens its dialog for the review id it carries.
+_REVIEW_DIALOGS = {
+    review_blocks.OPEN_SELF_REVIEW_ACTION: reviews.self_review_dialog,
+    peer_blocks.OPEN_PEER_REVIEW_ACTION: reviews.peer_review_dialog,
+    peer_blocks.DECLINE_PEER_REVIEW_ACTION: reviews.decline_dialog,
+    review_blocks.ACKNOWLEDGE_ACTION: reviews.acknowledge_dialog,
+    review_blocks.OPEN_MANAGER_REVIEW_ACTION: reviews.manager_review_dialog,
+}
 
 
 def answer_button(deps: Deps, caller: TeamsCaller, action: str, value: str) -> tuple[dict, bool]:

@@ -13,8 +13,8 @@ from handlers.teams.checkins import REMINDER_JOB
 from prompts import cards, checkin_blocks
 from prompts.calibration_blocks import RELEASE_ACTION
 from prompts.goal_blocks import error_text
+from prompts.peer_blocks import CHOOSE_PEERS_ACTION  # choosing peers stays on Slack for now
 from prompts.render import label, render
-from prompts.review_blocks import OPEN_SELF_REVIEW_ACTION
 from scheduler import reminders
 from storage import people, teams_links
 from storage.models import Delivery
@@ -140,7 +140,7 @@ def test_an_unknown_button_is_not_found_and_nothing_is_written(teams, li_lei, co
 def test_a_slack_button_with_no_teams_answer_yet_says_so(teams, li_lei, connector):
     teams.card_submit(li_lei, {"action": RELEASE_ACTION, "value": "3"})
     assert only_reply(connector, li_lei) == label("teams_not_in_teams_yet", "zh-CN")
-    dialog = dialog_card(teams.task_fetch(li_lei, {"action": OPEN_SELF_REVIEW_ACTION, "value": "3"}))
+    dialog = dialog_card(teams.task_fetch(li_lei, {"action": CHOOSE_PEERS_ACTION, "value": "3"}))
     assert dialog["body"][0]["text"] == label("teams_not_in_teams_yet", "zh-CN")
 
 
