@@ -834,3 +834,32 @@ def manager_review_dialog(form: Any, *, locale: str, anonymous_peer: str,
     # A form cannot be cut; the evidence can, in what room the form leaves (as the weekly review dialog does).
     content["body"] = [*_within(top, CARD_BUDGET_BYTES - _size(content)), *content["body"]]
     return dialog(title, content)
+
+
+# ---- improvement plans: the employee's commitments, the manager's check ----------------------------
+
+SUBMIT_COMMITMENTS = improvement_blocks.COMMITMENTS_VIEW
+SUBMIT_CHECK = improvement_blocks.CHECK_VIEW
+
+
+def commitments_dialog(view: Any, *, locale: str, value: str | None = None,
+                       errors: dict[str, str] | None = None) -> dict:
+    """Slack's commitments modal as a dialog: the plan on top, then what the employee commits to."""
+    body = [_subtle(improvement_blocks.plan_text(view, locale=locale)),
+            _long("commitments", label("ip_commitments", locale),
+                  value if value is not None else view.plan.employee_commitments, required=True)]
+    return _form_dialog(label("ip_title", locale), body, submit_title=label("save", locale),
+                        data={"action": SUBMIT_COMMITMENTS, "review_id": view.plan.id}, locale=locale, errors=errors)
+
+
+def check_dialog(check_id: int, *, subject: str, locale: str, values: dict[str, str | None] | None = None,
+                 errors: dict[str, str] | None = None) -> dict:
+    """Slack's record-check modal as a dialog: how it went, the decision, and a next check date when needed."""
+    values = values or {}
+    decisions = [(label("ip_decision_option", locale, d=d), d) for d in improvement_blocks.DECISIONS]
+    body = [_subtle(subject),
+            _long("outcome", label("ip_outcome", locale), values.get("outcome"), required=True),
+            _choice("decision", label("ip_decision", locale), decisions, value=values.get("decision"), required=True),
+            _date("next_check", label("ip_next_check", locale), value=values.get("next_check"))]
+    return _form_dialog(label("ip_title", locale), body, submit_title=label("save", locale),
+                        data={"action": SUBMIT_CHECK, "review_id": check_id}, locale=locale, errors=errors)

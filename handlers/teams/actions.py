@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.teams import approvals, checkins, coaching, goals, reviews
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
-from prompts import cards, checkin_blocks, coaching_blocks, peer_blocks, review_blocks
+from prompts import cards, checkin_blocks, coaching_blocks, improvement_blocks, peer_blocks, review_blocks
 from prompts.goal_blocks import APPROVE_ACTION, NEW_GOAL_ACTION, RETURN_ACTION, error_text
 from prompts.render import label
 
@@ -87,6 +87,8 @@ _REVIEW_DIALOGS = {
     peer_blocks.DECLINE_PEER_REVIEW_ACTION: reviews.decline_dialog,
     review_blocks.ACKNOWLEDGE_ACTION: reviews.acknowledge_dialog,
     review_blocks.OPEN_MANAGER_REVIEW_ACTION: reviews.manager_review_dialog,
+    improvement_blocks.COMMITMENTS_ACTION: reviews.commitments_dialog,
+    improvement_blocks.RECORD_CHECK_ACTION: reviews.check_dialog,
 }
 
 

@@ -21,10 +21,10 @@ from handlers.teams.checkins import send_to_own_chat
 from handlers.teams.coaching import record_id
 from handlers.teams.context import TeamsCaller, identify, stranger_card
 from handlers.teams.notify import locale_of, send_where_they_are
-from prompts import calibration_blocks, cards, peer_blocks, review_blocks
+from prompts import calibration_blocks, cards, improvement_blocks, peer_blocks, review_blocks
 from prompts.goal_blocks import error_text
 from prompts.render import label
-from storage import calibration, peers, plans, reviews
+from storage import calibration, improvement, peers, people, plans, reviews
 from storage.models import Person, Review, ReviewCycle
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FIELD_MAX = 5000  # longer than any field allows: beyond it a value is not worth validating, only refusing
-NAMED_FIELDS = frozenset({"overall", "strengths", "to_improve", "reason", "response"})
+NAMED_FIELDS = frozenset({"overall", "strengths", "to_improve", "reason", "response", "commitments", "outcome",
+                          "decision", "next_check"})
 _REVIEW_FIELD = re.compile(r"^(rating|comment|evidence):([A-Za-z0-9_.-]{1,64})$")
 
 Values = dict[str, str | None]
@@ -84,6 +85,14 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_MANAGER_REVIEW)
     async def submit_manager_review(ctx: Any) -> dict:
         return await submitted(ctx, record_manager_review)
+
+    @app.on_dialog_submit(cards.SUBMIT_COMMITMENTS)
+    async def submit_commitments(ctx: Any) -> dict:
+        return await submitted(ctx, record_commitments)
+
+    @app.on_dialog_submit(cards.SUBMIT_CHECK)
+    async def submit_check(ctx: Any) -> dict:
+        return await submitted(ctx, record_check)
 
 
 # ---- reading a dialog's fields (forgeable) ---------------------------------------------------------
@@ -154,7 +163,7 @@ def _recorded(deps: Deps, caller: TeamsCaller, data: dict, build: Build, write: 
     try:
         with deps.sessions() as session:
             return {}, write(session, caller.person, review_id, values)
-    except reviews.ReviewValidationError as error:
+    except (reviews.ReviewValidationError, improvement.ImprovementValidationError) as error:
         return _opened(deps, caller, review_id, build, values=values, errors=error.errors), None
     except REFUSALS as error:
         return _refusal(error.code, caller.locale), None
@@ -304,3 +313,68 @@ def record_manager_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[
             locale=caller.locale))
 
     return _recorded(deps, caller, data, _manager_review_builder(caller.locale), write)
+
+
+# ---- improvement plans: the employee's commitments, the manager's check -----------------------------------
+
+
+def commitments_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
+    """Add my commitments, on the plan's card: for the plan's own employee (as Slack)."""
+    return _opened(deps, caller, value, _commitments_builder(caller.locale))
+
+
+def _commitments_builder(locale: str) -> Build:
+    def build(session: Session, person: Person, plan_id: int, values: Values | None, errors: Errors | None) -> dict:
+        shown = improvement.view(session, person, plan_id)
+        if shown.person.id != person.id:  # only the employee commits; their manager reads it
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+        return cards.commitments_dialog(shown, locale=locale, value=(values or {}).get("commitments"), errors=errors)
+    return build
+
+
+def record_commitments(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+    """Through storage.improvement.add_commitments; the manager hears them where they are."""
+    def write(session: Session, person: Person, plan_id: int, values: Values) -> Done:
+        plan = improvement.add_commitments(session, person, plan_id, values.get("commitments"), now=deps.clock.now())
+        manager = session.get(Person, plan.manager_id)
+        own = {"text": label("ip_commitments_saved", caller.locale)}
+        if manager is None or not manager.active:
+            return Done(own=own)
+        return Done(own=own, other=manager, other_message=improvement_blocks.commitments_to_manager(
+            subject=person.name, commitments=plan.employee_commitments or "", locale=locale_of(deps, manager)))
+
+    return _recorded(deps, caller, data, _commitments_builder(caller.locale), write)
+
+
+def check_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
+    """Record outcome, on the check date's card: for the employee's manager chain or HR (as Slack)."""
+    return _opened(deps, caller, value, _check_builder(caller.locale))
+
+
+def _check_builder(locale: str) -> Build:
+    def build(session: Session, person: Person, check_id: int, values: Values | None, errors: Errors | None) -> dict:
+        found = improvement.check_for(session, person, check_id)
+        if found is None:
+            raise improvement.ImprovementError(improvement.NOT_FOUND)
+        return cards.check_dialog(check_id, subject=found.person.name, locale=locale, values=values, errors=errors)
+    return build
+
+
+def record_check(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+    """Through storage.improvement.record_check, on the manager's own date; the employee hears it where they are."""
+    def write(session: Session, person: Person, check_id: int, values: Values) -> Done:
+        today = people.local_today(person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
+        shown = improvement.record_check(session, person, check_id, outcome=values.get("outcome"),
+                                         decision=values.get("decision") or "", next_check=values.get("next_check"),
+                                         today=today, now=deps.clock.now())
+        own = {"text": label("ip_check_recorded_ok", caller.locale)}
+        employee = shown.person
+        if not employee.active:
+            return Done(own=own)
+        locale = locale_of(deps, employee)
+        upcoming = shown.next_check
+        return Done(own=own, other=employee, other_message=improvement_blocks.check_recorded(
+            manager=person.name, outcome=(values.get("outcome") or "").strip(), decision=values.get("decision") or "",
+            next_check=label("date", locale, d=upcoming.due_on) if upcoming is not None else None, locale=locale))
+
+    return _recorded(deps, caller, data, _check_builder(caller.locale), write)
