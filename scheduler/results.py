@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
-
 from prompts import improvement_blocks, review_blocks
 from scheduler.context import JobConfig, JobContext, JobReport
 from scheduler.outbox import deliver, waiting_again
-from storage import calibration, deliveries, people, plans
-from storage.models import Person, Review, ReviewCycle, ReviewKind
+from storage import calibration, cycles, deliveries, people, plans
+from storage.models import Person, Review, ReviewCycle
 
 JOB = "review-results"
 RECENT = timedelta(days=30)  # results released longer ago than this were delivered or given up on
@@ -19,12 +17,12 @@ RECENT = timedelta(days=30)  # results released longer ago than this were delive
 def run(ctx: JobContext) -> JobReport:
     report = JobReport()
     with ctx.sessions() as session:
-        released = _recently_released(session, ctx.now)
-        results = [(review, cycle) for cycle in released for review in _written(session, cycle)]
+        released = cycles.released_since(session, ctx.now - RECENT)
+        results = [(review, cycle) for cycle in released for review in cycles.written_results(session, cycle)]
         below = [(review, subject, cycle) for cycle in released
                  for review, subject in calibration.below_threshold(session, cycle)]
-        managers = {p.id: p for p in _people(session, {r.author_id for r, _, _ in below})}
-        subjects = {p.id: p for p in _people(session, {r.subject_id for r, _ in results})}
+        managers = people.by_ids(session, {r.author_id for r, _, _ in below})
+        subjects = people.by_ids(session, {r.subject_id for r, _ in results})
         taken = deliveries.taken_keys(session, job=JOB, periods={
             *(str(c.id) for c in released), *(_below_period(r) for r, _, _ in below)})
         # The manager is prompted about a plan only once the employee has their result: never the plan first.
@@ -49,21 +47,6 @@ def run(ctx: JobContext) -> JobReport:
         if manager is not None and manager.active and due(manager, _below_period(review)):
             report.count(_send_below_threshold(ctx, review, subject, manager, cycle))
     return report
-
-
-def _recently_released(session, now: datetime) -> list[ReviewCycle]:
-    return list(session.exec(select(ReviewCycle).where(
-        ReviewCycle.state == "released", col(ReviewCycle.released_at) >= now - RECENT).order_by(ReviewCycle.id)))
-
-
-def _written(session, cycle: ReviewCycle) -> list[Review]:
-    return list(session.exec(select(Review).where(
-        Review.cycle_id == cycle.id, Review.kind == ReviewKind.MANAGER, Review.state == "submitted")
-        .order_by(Review.id)))
-
-
-def _people(session, ids: set[int]) -> list[Person]:
-    return list(session.exec(select(Person).where(col(Person.id).in_(ids)))) if ids else []
 
 
 def _below_period(review: Review) -> str:
@@ -101,4 +84,4 @@ def _send_below_threshold(ctx: JobContext, review: Review, subject: Person, mana
 
 def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:
     with sessions() as session:
-        return now if _recently_released(session, now) else None
+        return now if cycles.released_since(session, now - RECENT) else None

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage import audit, goals, plans
+from storage import audit, goals, people, plans
 from storage.models import TEXT_MAX, CheckIn, Goal, Kudos, Person, Review, ReviewCycle, ReviewKind, Team, Visibility
 from storage.peers import PeerFeedback, _get, _name_key, feedback_for
 from storage.permissions import is_hr, manages
@@ -90,9 +90,9 @@ def calibration(session: Session, hr: Person, cycle_id: int) -> Calibration:
         Review.cycle_id == cycle.id, col(Review.kind).in_((ReviewKind.MANAGER, ReviewKind.SELF, ReviewKind.PEER)))))
     manager_reviews = [review for review in reviews if review.kind == ReviewKind.MANAGER]
     people_ids = {review.subject_id for review in manager_reviews} | {review.author_id for review in manager_reviews}
-    people = _people(session, people_ids)
+    everyone = people.by_ids(session, people_ids)
     subjects = sorted({review.subject_id for review in manager_reviews})
-    teams = _team_names(session, {people[i].team_id for i in subjects if people[i].team_id is not None})
+    teams = _team_names(session, {everyone[i].team_id for i in subjects if everyone[i].team_id is not None})
     plan_of = _plan_cache(session)
 
     self_ratings = {review.subject_id: _criteria_mean(review) for review in reviews
@@ -110,12 +110,12 @@ def calibration(session: Session, hr: Person, cycle_id: int) -> Calibration:
 
     rows = []
     for review in manager_reviews:
-        subject = people[review.subject_id]
+        subject = everyone[review.subject_id]
         plan = plan_of(subject)
         rating = review.rating
         revisit = (review.answers or {}).get("revisit") if review.state != "submitted" else None
         rows.append(CalibrationRow(
-            review=review, subject=subject, manager=people[review.author_id],
+            review=review, subject=subject, manager=everyone[review.author_id],
             team=teams.get(subject.team_id), plan=plan, rating=rating,
             reward=plans.reward_for(plan, rating) if rating is not None else {},
             self_rating=self_ratings.get(subject.id), peer_rating=_mean(peer_ratings.get(subject.id, [])),
@@ -255,11 +255,6 @@ def _response_to(session: Session, review: Review) -> Review | None:
     return session.exec(select(Review).where(
         Review.in_reply_to_id == review.id, Review.kind == RESPONSE).order_by(col(Review.id))).first()
 
-
-def _people(session: Session, ids: set[int]) -> dict[int, Person]:
-    if not ids:
-        return {}
-    return {person.id: person for person in session.exec(select(Person).where(col(Person.id).in_(ids)))}
 
 
 def _team_names(session: Session, ids: set[int]) -> dict[int, str]:

@@ -257,6 +257,19 @@ def open_requests(session: Session, *, kind: str) -> list[tuple[Review, ReviewCy
     return [tuple(row) for row in session.exec(query)]
 
 
+def released_since(session: Session, since: datetime) -> list[ReviewCycle]:
+    """Cycles released at or after `since` (and not closed), oldest first: their results may still be owed."""
+    return list(session.exec(select(ReviewCycle).where(
+        ReviewCycle.state == "released", col(ReviewCycle.released_at) >= since).order_by(col(ReviewCycle.id))))
+
+
+def written_results(session: Session, cycle: ReviewCycle) -> list[Review]:
+    """The cycle's written manager reviews: the results its employees get once it is released."""
+    return list(session.exec(select(Review).where(
+        Review.cycle_id == cycle.id, Review.kind == ReviewKind.MANAGER, Review.state == SUBMITTED)
+        .order_by(col(Review.id))))
+
+
 def release(session: Session, name: str, *, now: datetime, actor_id: int | None = None) -> list[Review]:
     """Release a cycle's results; every manager review must be written first. Returns those reviews."""
     cycle = find(session, name)

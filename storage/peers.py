@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage import audit, plans
+from storage import audit, people, plans
 from storage.cycles import _today
 from storage.models import TEXT_MAX, Person, Review, ReviewCycle, ReviewKind, Visibility
 from storage.permissions import can_decide_for, can_view_person, is_hr, manages
@@ -166,7 +166,7 @@ def awaiting_confirmation(session: Session, manager: Person) -> list[Nomination]
     grouped: dict[tuple[int, int], tuple[ReviewCycle, Person, list[int]]] = {}
     for review, cycle, subject in session.exec(query):
         grouped.setdefault((cycle.id, subject.id), (cycle, subject, []))[2].append(review.author_id)
-    authors = _people(session, {author for _, _, ids in grouped.values() for author in ids})
+    authors = people.by_ids(session, {author for _, _, ids in grouped.values() for author in ids})
     nominations = [
         Nomination(cycle=cycle, subject=subject, peers=_by_name(authors[i] for i in ids if i in authors),
                    confirmed=False)
@@ -255,7 +255,7 @@ def feedback_for(session: Session, viewer: Person, subject: Person, cycle: Revie
     reviews = list(session.exec(select(Review).where(
         Review.cycle_id == cycle.id, Review.subject_id == subject.id, Review.kind == ReviewKind.PEER,
         Review.state == SUBMITTED)))
-    authors = {} if cycle.peers_anonymous else _people(session, {review.author_id for review in reviews})
+    authors = {} if cycle.peers_anonymous else people.by_ids(session, {review.author_id for review in reviews})
     feedback = [
         PeerFeedback(
             author=None if cycle.peers_anonymous else authors.get(review.author_id),
@@ -334,7 +334,7 @@ def _checked_peers(session: Session, subject: Person, peer_ids: Sequence[int]) -
         raise ReviewValidationError({PEERS_FIELD: PEER_SELF})
     if len(ids) > MAX_PEERS:
         raise ReviewValidationError({PEERS_FIELD: PEER_TOO_MANY})
-    found = _people(session, set(ids))
+    found = people.by_ids(session, set(ids))
     if len(found) != len(ids) or not all(person.active and person.erased_at is None for person in found.values()):
         raise ReviewValidationError({PEERS_FIELD: PEER_UNKNOWN})
     return [found[number] for number in ids]
@@ -350,11 +350,6 @@ def _id(raw) -> int | None:
     return number if 1 <= number <= _ID_MAX else None
 
 
-def _people(session: Session, ids: set[int]) -> dict[int, Person]:
-    if not ids:
-        return {}
-    return {person.id: person for person in session.exec(select(Person).where(col(Person.id).in_(ids)))}
-
 
 def _peer_rows(session: Session, cycle: ReviewCycle, subject: Person) -> list[Review]:
     return list(session.exec(select(Review).where(
@@ -365,8 +360,8 @@ def _peer_rows(session: Session, cycle: ReviewCycle, subject: Person) -> list[Re
 def _nomination(session: Session, cycle: ReviewCycle, subject: Person, rows: list[Review]) -> Nomination:
     confirmed = any(row.state in CONFIRMED_STATES for row in rows)
     wanted = CONFIRMED_STATES if confirmed else (PROPOSED,)
-    people = _people(session, {row.author_id for row in rows if row.state in wanted})
-    return Nomination(cycle=cycle, subject=subject, peers=_by_name(people.values()), confirmed=confirmed)
+    chosen = people.by_ids(session, {row.author_id for row in rows if row.state in wanted})
+    return Nomination(cycle=cycle, subject=subject, peers=_by_name(chosen.values()), confirmed=confirmed)
 
 
 def _peer_review(cycle: ReviewCycle, peer: Person, subject: Person, state: str, now: datetime) -> Review:

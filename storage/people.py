@@ -45,6 +45,13 @@ def local_today(person: Person | None, *, now: datetime, default_zone: str) -> d
     return now.astimezone(zone_of(person, default=default_zone)).date()
 
 
+def by_ids(session: Session, ids: set[int]) -> dict[int, Person]:
+    """Return the people with these ids, in one query."""
+    if not ids:
+        return {}
+    return {person.id: person for person in session.exec(select(Person).where(Person.id.in_(ids)))}
+
+
 def names_by_id(session: Session, ids: set[int]) -> dict[int, str]:
     """Return display names for person ids, in one query."""
     if not ids:

@@ -537,19 +537,20 @@ def _row_values(plan: dict, teams: dict[str, int | None]) -> dict[str, Any]:
 
 
 def plan_for(session: Session, person: Person) -> dict:
-    """The plan that applies to `person`: their team's, else their role's, else the org-wide one, else the
-    default; as a plain dict whose criteria weights are normalised to sum to 1."""
-    candidates = []
-    if person.team_id is not None:
-        candidates.append(PerformancePlan.team_id == person.team_id)
-    if person.role:
-        candidates.append((col(PerformancePlan.team_id).is_(None)) & (PerformancePlan.role == str(person.role)))
-    candidates.append(col(PerformancePlan.team_id).is_(None) & col(PerformancePlan.role).is_(None))
-    for condition in candidates:
-        found = session.exec(select(PerformancePlan).where(condition).order_by(col(PerformancePlan.id))).first()
-        if found is not None:
-            return _as_dict(found, session)
-    return resolved(DEFAULT_PLAN)
+    """The plan that applies to `person` (see `applicable`), as a plain dict whose criteria weights are normalised
+    to sum to 1; the default plan when none does."""
+    candidates = select(PerformancePlan).where(
+        col(PerformancePlan.team_id).is_(None) | (PerformancePlan.team_id == person.team_id))
+    found = applicable(list(session.exec(candidates.order_by(col(PerformancePlan.id)))), person)
+    return _as_dict(found, session) if found is not None else resolved(DEFAULT_PLAN)
+
+
+def applicable(plan_rows: list[PerformancePlan], person: Person) -> PerformancePlan | None:
+    """Of these plans (by id), the one for the person's team, else their role's, else the org-wide one."""
+    by_team = next((p for p in plan_rows if person.team_id is not None and p.team_id == person.team_id), None)
+    by_role = next((p for p in plan_rows if p.team_id is None and person.role and p.role == str(person.role)), None)
+    org_wide = next((p for p in plan_rows if p.team_id is None and p.role is None), None)
+    return by_team or by_role or org_wide
 
 
 def _as_dict(plan: PerformancePlan, session: Session) -> dict:

@@ -36,11 +36,8 @@ def role_for(session: Session, person: Person) -> str:
 
 
 def plan_key(plan_rows: list[PerformancePlan], person: Person) -> str:
-    """The key of the plan that applies, resolved in memory the way plans.plan_for does: team, role, org-wide."""
-    by_team = next((p for p in plan_rows if person.team_id is not None and p.team_id == person.team_id), None)
-    by_role = next((p for p in plan_rows if p.team_id is None and p.role == str(person.role)), None)
-    org_wide = next((p for p in plan_rows if p.team_id is None and p.role is None), None)
-    found = by_team or by_role or org_wide
+    """The key of the plan that applies (plans.applicable, resolved in memory for everyone at once)."""
+    found = plans.applicable(plan_rows, person)
     return f"plan:{found.id}" if found is not None else DEFAULT_PLAN_KEY
 
 
