@@ -845,7 +845,7 @@ SUBMIT_CHECK = improvement_blocks.CHECK_VIEW
 def commitments_dialog(view: Any, *, locale: str, value: str | None = None,
                        errors: dict[str, str] | None = None) -> dict:
     """Slack's commitments modal as a dialog: the plan on top, then what the employee commits to."""
-    body = [_subtle(improvement_blocks.plan_text(view, locale=locale)),
+    body = [_subtle(teams_markdown(improvement_blocks.plan_text(view, locale=locale))),
             _long("commitments", label("ip_commitments", locale),
                   value if value is not None else view.plan.employee_commitments, required=True)]
     return _form_dialog(label("ip_title", locale), body, submit_title=label("save", locale),
