@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from handlers.forms import record_id
 from prompts.render import label
 from storage import checkins, goals
 from storage.models import CheckIn, Person
@@ -63,9 +64,8 @@ def goal_lines(session, result: checkins.RecordResult, *, locale: str) -> list[d
 
 def checkin_subject(deps: Deps, viewer: Person | None, raw_id) -> Person | None:
     """Return whose check-in this is, if the viewer may answer it (their manager or HR)."""
-    try:
-        checkin_id = int(raw_id)
-    except (TypeError, ValueError):
+    checkin_id = record_id(raw_id)
+    if checkin_id is None:
         return None
     with deps.sessions() as session:
         checkin = session.get(CheckIn, checkin_id)

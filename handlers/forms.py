@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
+
+ID_MAX = 2**31 - 1  # record ids are 32-bit integers
+_ID = re.compile(r"^[0-9]{1,10}$")
 
 
 def view_values(view: dict) -> dict[str, str | None]:
@@ -56,3 +61,11 @@ def inline_errors(errors: dict[str, str], view: dict, *, fallback: str) -> dict[
         target = block_id if block_id in present else fallback
         placed[target] = f"{placed[target]} {text}" if target in placed else text
     return placed
+
+
+def record_id(raw: Any) -> int | None:
+    """A record id from a button, a modal or a dialog's data (forgeable): a positive 32-bit integer, else None."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        return None
+    text = str(raw)
+    return int(text) if _ID.match(text) and 0 < int(text) <= ID_MAX else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.context import deps_of, identify, locale_of, send_to, tell
-from handlers.forms import metadata, view_values
+from handlers.forms import metadata, record_id, view_values
 from handlers.home import publish_home
 from prompts import goal_blocks
 from storage import goals
@@ -97,9 +97,8 @@ def _message_ref(body: dict) -> dict:
 
 
 def _goal_id(raw) -> int:
-    """A goal id as a button or dialog carries it: a whole number or its digits; anything else was forged."""
-    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
+    """A goal id as a button or dialog carries it; anything else was forged and names no goal."""
+    goal_id = record_id(raw)
+    if goal_id is None:
         raise goals.GoalNotFound()
-    if not 0 < int(raw) < 2**31:  # id columns are 32-bit on PostgreSQL: a larger one names no goal
-        raise goals.GoalNotFound()
-    return int(raw)
+    return goal_id

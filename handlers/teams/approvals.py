@@ -16,9 +16,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import slack_web_client
 from handlers import goal_decisions
+from handlers.forms import record_id
 from handlers.home import publish_home
 from handlers.teams.checkins import send_to_own_chat
-from handlers.teams.coaching import record_id
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
 from handlers.teams.notify import locale_of, send_where_they_are
 from prompts import cards, goal_blocks

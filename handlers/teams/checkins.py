@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 FIELD_MAX = 5000  # longer than any field allows: beyond it a value is not worth validating, only refusing
 REMINDER_JOB = "checkin-reminders"  # scheduler.reminders.JOB, whose snoozes handlers/checkins.py schedules
 _WEEK = re.compile(r"^[0-9]{4}-W[0-9]{2}$")
-_ID = re.compile(r"^[0-9]{1,10}$")
-ID_MAX = 2**31 - 1  # record ids are 32-bit integers: a larger one would be an error from PostgreSQL, not a refusal
 
 
 def register(app: Any, deps: Deps) -> None:
@@ -205,10 +203,7 @@ def snooze(deps: Deps, caller: TeamsCaller, value: str) -> dict | None:
 
 def checkin_subject(deps: Deps, viewer: Person | None, raw_id: Any) -> Person | None:
     """Whose check-in this is, if the viewer may answer it (their manager or HR): Slack's rule."""
-    if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or not _ID.match(str(raw_id)) \
-            or not 0 < int(raw_id) <= ID_MAX:
-        return None
-    return checkin_flow.checkin_subject(deps, viewer, str(raw_id))
+    return checkin_flow.checkin_subject(deps, viewer, raw_id)
 
 
 def reply_dialog(deps: Deps, caller: TeamsCaller, raw_id: Any) -> dict:

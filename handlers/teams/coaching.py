@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from handlers.forms import record_id
 from handlers.teams.checkins import send_to_own_chat
 from handlers.teams.context import TeamsCaller, identify, stranger_card
 from handlers.teams.notify import locale_of, send_where_they_are
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from bot.deps import Deps
 
 FIELD_MAX = 5000  # longer than any field allows: beyond it a value is not worth validating, only refusing
-ID_MAX = 2**31 - 1  # record ids are 32-bit integers
-_ID = re.compile(r"^[0-9]{1,10}$")
 _WEEK = re.compile(r"^[0-9]{4}-W[0-9]{2}$")
 
 
@@ -77,14 +76,6 @@ def _data(ctx: Any) -> dict:
     value = ctx.activity.value
     data = value.data if value is not None else None
     return data if isinstance(data, dict) else {}
-
-
-def record_id(raw: Any) -> int | None:
-    """A record id from a button or a dialog's data (forgeable): a positive 32-bit integer, else None."""
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        return None
-    text = str(raw)
-    return int(text) if _ID.match(text) and 0 < int(text) <= ID_MAX else None
 
 
 def iso_week(raw: Any) -> str | None:
