@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.clock import Clock, SystemClock
 from bot.deps import Deps
 from bot.errors import CommandError
 from bot.settings import Settings, SettingsError
@@ -40,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     cadence.add_argument("cadence", choices=["weekly", "fortnightly"])
 
     jobs = commands.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="jobs_command", required=True)
-    jobs.add_parser("list", help="the scheduled jobs and their next run")
+    jobs_list = jobs.add_parser("list", help="the scheduled jobs, their next run and the last 7 days' deliveries")
+    jobs_list.add_argument("--at", type=_aware_datetime,
+                           help="as of this ISO-8601 moment instead of now (next run and the 7 days before it)")
     jobs_run = jobs.add_parser("run", help="run one job now, exactly as the scheduler would")
     jobs_run.add_argument("name")
     jobs_run.add_argument("--at", type=_aware_datetime, help="run as of this ISO-8601 moment")
@@ -93,8 +96,9 @@ def main(
     environ: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    clock: Clock | None = None,
 ) -> int:
-    """Run one command; return the exit status."""
+    """Run one command; return the exit status. `clock` defaults to the wall clock (tests pass their own)."""
     if stdout is None:
         sys.stdout.reconfigure(encoding="utf-8")  # exports carry Chinese text whatever the terminal's locale
         stdout = sys.stdout
@@ -102,7 +106,7 @@ def main(
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ if environ is None else environ, dotenv_path=Path(".env"))
-        return _dispatch(args, settings, stdout) or 0
+        return _dispatch(args, settings, stdout, clock or SystemClock()) or 0
     except PlanLoadError as exc:
         print(f"checkin-bot: {len(exc.errors)} problem(s) in the plans file, nothing loaded", file=stderr)
         for error in exc.errors:
@@ -118,19 +122,19 @@ def main(
         return 1
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> int | None:
+def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, clock: Clock) -> int | None:
     from bot import commands  # the commands pull in Bolt and uvicorn; keep `--help` fast
 
     if args.command == "dev":
         from bot.dev import run_dev
 
-        return run_dev(stdout=stdout)
+        return run_dev(stdout=stdout, clock=clock)
     if args.command == "serve":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return commands.serve(settings, host=args.host, port=args.port)
     if args.command == "teams" and args.teams_command == "package":  # needs no database
         return commands.teams_package(settings, path=args.out, host=args.host, out=stdout)
-    deps = Deps.from_settings(settings)
+    deps = Deps.from_settings(settings, clock=clock)
     if args.command == "db":
         upgrade(deps.engine)
         print("database is up to date", file=stdout)
@@ -143,7 +147,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO) -> i
     if args.command == "org" and args.org_command == "cadence":
         return commands.org_cadence(deps, args.team, args.cadence, out=stdout)
     if args.command == "jobs" and args.jobs_command == "list":
-        return commands.jobs_list(deps, out=stdout)
+        return commands.jobs_list(deps, at=args.at, out=stdout)
     if args.command == "jobs" and args.jobs_command == "run":
         return commands.jobs_run(deps, args.name, at=args.at, out=stdout)
     if args.command == "export":

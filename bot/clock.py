@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -10,8 +12,32 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class WallClockRefused(RuntimeError):
+    """Raised when code reads the wall clock where time was meant to be injected."""
+
+
+# Module-wide, not per thread: the server and the scheduler read the clock from threads of their own.
+_refusal: str | None = None
+
+
+@contextmanager
+def wall_clock_refused(reason: str) -> Iterator[None]:
+    """Make every SystemClock refuse to answer while inside, so a forgotten injection fails loudly.
+
+    The test suite wraps each test in this: an outcome that depends on the day the suite runs is a bug.
+    """
+    global _refusal
+    previous, _refusal = _refusal, reason
+    try:
+        yield
+    finally:
+        _refusal = previous
+
+
 class SystemClock:
     def now(self) -> datetime:
+        if _refusal is not None:
+            raise WallClockRefused(_refusal)
         return datetime.now(UTC)
 
 

@@ -121,9 +121,9 @@ def org_cadence(deps: Deps, team: str, cadence: str, *, out: TextIO) -> int:
 UNREACHABLE_SHOWN = 20
 
 
-def jobs_list(deps: Deps, *, out: TextIO) -> int:
-    """Print each job, its next run, and what it delivered in the last 7 days."""
-    now = deps.clock.now()
+def jobs_list(deps: Deps, *, at: datetime | None = None, out: TextIO) -> int:
+    """Print each job, its next run, and what it delivered in the 7 days before now (or `at`)."""
+    now = at or deps.clock.now()
     config = job_config(deps.settings)
     for job in JOBS:
         print(f"{job.name}: {job.description}", file=out)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import build_bolt_app, slack_web_client
-from bot.clock import FixedClock, SystemClock
+from bot.clock import Clock, FixedClock
 from bot.deps import Deps, job_config
 from bot.emulator import SignedSlackClient, SlackEmulator
 from bot.executors import InlineExecutor
@@ -150,8 +150,11 @@ def demo_people() -> list[dict]:
 
 
 @contextmanager
-def dev_world(workdir: Path) -> Iterator[DevWorld]:
-    """Start the Slack and Teams emulators and the bot on a fresh database loaded with the demo org."""
+def dev_world(workdir: Path, *, today: datetime) -> Iterator[DevWorld]:
+    """Start the Slack and Teams emulators and the bot on a fresh database loaded with the demo org.
+
+    The scripted week starts on the Monday of `today`'s week, so the try-out shows this week's dates.
+    """
     people = demo_people()
     token, secret = "xoxb-dev-" + secrets.token_hex(8), secrets.token_hex(16)
     teams_app_id = str(uuid.uuid4())
@@ -173,7 +176,7 @@ def dev_world(workdir: Path) -> Iterator[DevWorld]:
             teams_client_secret=secrets.token_hex(16),  # unused: the emulator's connector issues the bot token
             teams_tenant_id=connector.tenant_id,
         )
-        clock = FixedClock(monday_morning(SystemClock().now()))
+        clock = FixedClock(monday_morning(today))
         deps = Deps.from_settings(settings, clock=clock, sleep=lambda _seconds: None)
         upgrade(deps.engine)
         with deps.sessions() as session:
@@ -202,11 +205,12 @@ def dev_world(workdir: Path) -> Iterator[DevWorld]:
         deps.engine.dispose()
 
 
-def run_dev(*, stdout: TextIO) -> int:
-    """Play the scripted week and print what each person saw."""
+def run_dev(*, stdout: TextIO, clock: Clock) -> int:
+    """Play the scripted week, starting this week (by `clock`), and print what each person saw."""
     from bot.dev_script import SCENES
 
-    with tempfile.TemporaryDirectory(prefix="checkin-dev-") as workdir, dev_world(Path(workdir)) as world:
+    with tempfile.TemporaryDirectory(prefix="checkin-dev-") as workdir, \
+            dev_world(Path(workdir), today=clock.now()) as world:
         print(f"checkin-bot dev: bot on {world.server_url}, Slack emulator on {world.emulator.base_url}, "
               f"SQLite in {workdir}", file=stdout)
         for scene in SCENES:

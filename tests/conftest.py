@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from bot.app import build_bolt_app
-from bot.clock import FixedClock
+from bot.clock import FixedClock, wall_clock_refused
 from bot.deps import Deps
 from bot.emulator import SignedSlackClient, SlackEmulator
 from bot.executors import InlineExecutor
@@ -38,6 +38,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_kind" in metafunc.fixturenames:
         kinds = [kind.strip() for kind in metafunc.config.getoption("--db").split(",") if kind.strip()]
         metafunc.parametrize("db_kind", kinds, scope="session")
+
+
+@pytest.fixture(autouse=True)
+def no_wall_clock(request: pytest.FixtureRequest):
+    """Fail any test whose outcome would depend on the day it runs: product code must use the injected clock.
+
+    A test that truly needs the real time (a real `serve` process, say) says so with @pytest.mark.real_clock.
+    """
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with wall_clock_refused(f"{request.node.nodeid} read the wall clock: inject a Clock (tests use FixedClock) "
+                            "or mark the test real_clock"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,12 @@
 """The operator's command line, run in-process with its environment passed in."""
 
-import io
 
 import pytest
 from sqlmodel import select
 
-from bot.cli import main
 from storage.models import Person
 from tests.builders import SMALL_ORG, org_csv
+from tests.cli_helpers import run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -15,10 +14,7 @@ def no_developer_dotenv(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a developer's own .env must not leak into these runs
 
 
-def run(*argv: str, env: dict | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), environ=env or {}, stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def people(session) -> list[Person]:
@@ -140,8 +136,10 @@ def test_jobs_run_twice_in_a_period_sends_nothing_twice(database_url, sessions, 
     assert first[0] == 0 and "sent 5" in first[1]
     assert second[0] == 0 and "sent 0" in second[1]
     assert len(emulator.calls_to("chat.postMessage")) == 5
-    status, out, _ = run("jobs", "list", env=env)
+    status, out, _ = run("jobs", "list", "--at", "2026-11-25T13:00:00+00:00", env=env)
     assert "checkin-reminders" in out and "sent 5" in out and "next run:" in out
+    a_fortnight_on = run("jobs", "list", "--at", "2026-12-09T13:00:00+00:00", env=env)[1]
+    assert "sent 5" not in a_fortnight_on  # the 7 days are counted back from --at
 
 
 def test_org_cadence_sets_a_team_to_fortnightly(database_url, sessions, clock):

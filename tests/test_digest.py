@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.cli import main
 from bot.slack_client import make_web_client
 from scheduler import JobConfig, JobContext, digest
 from storage import checkins
 from storage.models import CheckIn, Person
 from tests.builders import load_org, person
+from tests.cli_helpers import run_cli
 from tests.conftest import BOT_TOKEN
 from tests.slack_helpers import dms_to, visible_text
 
@@ -83,9 +83,7 @@ def test_the_hr_channel_gets_figures_but_no_names(week, run_digest, emulator):
     assert "Katherine" not in text and "Not checked in" not in text
 
 
-def cli(*argv: str, env: dict) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), environ=env, stdout=out, stderr=err), out.getvalue(), err.getvalue()
+cli = run_cli
 
 
 def test_the_checkins_export_round_trips_chinese_text(week, database_url, tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -28,7 +29,9 @@ def wait_for_health(url: str, process: subprocess.Popen, deadline_seconds: float
             with urllib.request.urlopen(url, timeout=2) as response:
                 return json.loads(response.read())
         except OSError:
-            time.sleep(0.1)  # waiting for a real process to bind its port, not for application time
+            # Waiting for a real process to bind its port, not for application time. An Event's wait, not
+            # time.sleep: under libfaketime with a real monotonic clock, sleep fails with EINVAL.
+            threading.Event().wait(0.1)
     raise AssertionError("serve did not become healthy")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import struct
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import teams_package
-from bot.cli import main
+from tests.cli_helpers import run_cli
 
 ROOT = Path(__file__).parents[1]
 CLIENT_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -48,10 +47,7 @@ def read_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
     return width, height, colour_type, [row[1:] for row in rows]
 
 
-def run(*argv: str, env: dict) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), environ=env, stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 @pytest.fixture

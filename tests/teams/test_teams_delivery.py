@@ -114,7 +114,7 @@ def test_someone_only_on_teams_without_the_app_is_listed_never_skipped_silently(
     environ = {"DATABASE_URL": deps.settings.database_url, "SLACK_API_URL": emulator.api_url,
                "SLACK_BOT_TOKEN": BOT_TOKEN}
     monkeypatch.chdir(tmp_path)
-    assert main(["jobs", "list"], environ=environ, stdout=out, stderr=err) == 0, err.getvalue()
+    assert main(["jobs", "list"], environ=environ, stdout=out, stderr=err, clock=deps.clock) == 0, err.getvalue()
     assert "not reachable in Teams yet (the app is not installed for them): 1: 李雷" in out.getvalue()
 
     teams.install(teams_people.li_lei)
