@@ -26,6 +26,7 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_timeout_seconds: float = 10.0  # one HTTP attempt to Slack's Web API; tests shorten it
     hr_channel: str | None = None
     kudos_channel: str | None = None
     default_timezone: str = "UTC"

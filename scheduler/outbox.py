@@ -1,4 +1,8 @@
-"""Send one scheduled message (or file) exactly once: claim its delivery key, send, record the outcome."""
+"""Send one scheduled message (or file) exactly once: claim its delivery key, send, record the outcome.
+
+A post whose answer is lost (a 5xx, a timeout, a dropped connection) may have landed. It is never simply posted
+again: the conversation's history is searched for its key first, at once and whenever its retry comes up.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,13 @@ PERMANENT_ERRORS = {"user_not_found", "channel_not_found", "account_inactive", "
 TEAMS_PERMANENT_STATUSES = {400, 401, 403, 404}
 UNREACHABLE = "unreachable"
 
+# Slack's ok:false errors that, in its own words, may come after "some aspect of the operation succeeded".
+MAYBE_PERFORMED_ERRORS = {"fatal_error", "internal_error"}
+
 Sent = tuple[str, str]  # (channel, message ts or file id)
+# Finds what an earlier attempt posted, given the ref of a message already recorded for this key (a snooze's
+# earlier send), which does not count; None when there is nothing to find or no way to look.
+Recover = Callable[[str | None], Sent | None]
 
 
 def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: Callable[[], dict],
@@ -35,8 +45,9 @@ def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: 
 
     The message goes where the person is (storage.surfaces: a Slack DM, or their Teams 1:1 chat as a card), or
     to a Slack `channel` (a channel post recorded against the person). The delivery key is the same whichever
-    surface carries it, so someone on both gets it once. A claim recovered from a worker that died mid-send
-    first looks for the message in the Slack history; Teams offers bots no such lookup.
+    surface carries it, so someone on both gets it once. The key travels in the message's metadata, so a post
+    whose outcome is unknown is looked for in the Slack history before it is ever posted again; Teams offers
+    bots no such lookup.
     """
     key = f"{job}:{person.id}:{period}"
     if channel is None:
@@ -52,8 +63,8 @@ def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: 
             channel=target, metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}}, **message())
         return response["channel"], response["ts"]
 
-    def recover() -> Sent | None:
-        return _already_posted(ctx, target, key)
+    def recover(recorded_ref: str | None) -> Sent | None:
+        return _already_posted(ctx, target, key, recorded_ref=recorded_ref)
 
     return send_once(ctx, job=job, person=person, period=period, send=send, recover=recover,
                      still_wanted=lambda: bool(target) and still_wanted())
@@ -71,7 +82,7 @@ def _deliver_to_teams(ctx: JobContext, *, job: str, person: Person, period: str,
         return f"teams:{conversation.conversation_id}"[:64], ctx.teams.send(conversation, cards.card_from_block_kit(
             message()))
 
-    return send_once(ctx, job=job, person=person, period=period, send=send, recover=lambda: None,
+    return send_once(ctx, job=job, person=person, period=period, send=send, recover=_no_lookup,
                      still_wanted=still_wanted)
 
 
@@ -91,52 +102,105 @@ def deliver_file(ctx: JobContext, *, job: str, person: Person, period: str, cont
         response = ctx.client.files_upload_v2(channel=target, content=content(), filename=filename, title=title)
         return target, response["file"]["id"]
 
-    # No history lookup for files: a worker dying between the upload and the record re-uploads once.
-    return send_once(ctx, job=job, person=person, period=period, send=send, recover=lambda: None,
+    # No history lookup for files, and the client never repeats an upload in-call: an upload whose answer is
+    # lost, or a worker dying between the upload and the record, re-uploads once on the scheduled retry.
+    return send_once(ctx, job=job, person=person, period=period, send=send, recover=_no_lookup,
                      still_wanted=lambda: bool(channel or person.slack_id))
 
 
 def send_once(ctx: JobContext, *, job: str, person: Person, period: str, send: Callable[[], Sent],
-              recover: Callable[[], Sent | None], still_wanted: Callable[[], bool]) -> str:
-    """Claim the delivery key, then send; the claim is committed first so other replicas back off."""
+              recover: Recover, still_wanted: Callable[[], bool]) -> str:
+    """Claim the delivery key, then send; the claim is committed first so other replicas back off.
+
+    Before sending, `recover` looks for the message when an earlier attempt may have sent it: a worker died
+    mid-send, or an attempt failed (its retry is being taken up now). It looks again when the send's answer
+    is lost. Found means sent; never found means send, or retry later.
+    """
     with ctx.sessions() as session:
         claim = deliveries.claim(session, job=job, person_id=person.id, period=period, now=ctx.now, worker=ctx.worker)
     if claim is None:
         return "busy"
-    delivery_id = claim.delivery.id
+    delivery = claim.delivery
     if not still_wanted():
         with ctx.sessions() as session:
-            deliveries.mark_skipped(session, delivery_id, now=ctx.now, reason="no longer needed")
+            deliveries.mark_skipped(session, delivery.id, now=ctx.now, reason="no longer needed")
         return "skipped"
+
+    def look() -> Sent | None:
+        return recover(delivery.message_ref)
+
     try:
-        sent = (recover() if claim.recovered else None) or send()
+        sent = (look() if claim.recovered or delivery.attempts else None) or _send_or_find(send, look)
     except SlackApiError as exc:
-        error = str(exc.response.get("error") or f"http {exc.response.status_code}")
-        return _record_failure(ctx, delivery_id, error, permanent=error in PERMANENT_ERRORS)
+        error = _error_name(exc)
+        return _record_failure(ctx, delivery.id, error, permanent=error in PERMANENT_ERRORS)
     except (URLError, OSError) as exc:
-        return _record_failure(ctx, delivery_id, f"network: {type(exc).__name__}", permanent=False)
+        return _record_failure(ctx, delivery.id, f"network: {type(exc).__name__}", permanent=False)
     except httpx.HTTPStatusError as exc:  # the Bot Connector: 429 and 5xx come back later, 4xx will not mend
         status = exc.response.status_code
-        return _record_failure(ctx, delivery_id, f"teams: http {status}",
+        return _record_failure(ctx, delivery.id, f"teams: http {status}",
                                permanent=status in TEAMS_PERMANENT_STATUSES)
     except httpx.TransportError as exc:
-        return _record_failure(ctx, delivery_id, f"teams network: {type(exc).__name__}", permanent=False)
+        return _record_failure(ctx, delivery.id, f"teams network: {type(exc).__name__}", permanent=False)
     with ctx.sessions() as session:
-        deliveries.mark_sent(session, delivery_id, now=ctx.now, channel=sent[0], message_ref=sent[1])
+        deliveries.mark_sent(session, delivery.id, now=ctx.now, channel=sent[0], message_ref=sent[1])
     return "sent"
 
 
-def _already_posted(ctx: JobContext, target: str, key: str) -> Sent | None:
-    """Find a message we posted with this delivery key (lease recovery), as (channel, ts).
+def _send_or_find(send: Callable[[], Sent], look: Callable[[], Sent | None]) -> Sent:
+    """Send; when Slack may have performed the post although its answer was lost, look for it before giving up.
 
-    The bot's latest messages in the conversation are enough: the lost claim is minutes old, and
-    searching by count instead of by time does not depend on our clock agreeing with Slack's.
+    Not found, the send's own error stands and the delivery is retried on schedule (looking first again),
+    rather than posted again at once: right after a lost answer Slack may still be storing the first post.
+    """
+    try:
+        return send()
+    except (SlackApiError, URLError, OSError) as exc:
+        if not _outcome_unknown(exc):
+            raise
+        try:
+            found = look()
+        except (SlackApiError, URLError, OSError) as lookup_error:
+            log.warning("could not look for a post whose answer was lost: %s", _error_name(lookup_error))
+            found = None
+        if found is None:
+            raise
+        log.info("a post whose answer was lost (%s) had landed: %s", _error_name(exc), found[1])
+        return found
+
+
+def _outcome_unknown(error: Exception) -> bool:
+    """Answer whether Slack may have performed a call that failed this way: a 5xx, a timeout, a lost connection."""
+    if isinstance(error, SlackApiError):
+        return error.response.status_code >= 500 or error.response.get("error") in MAYBE_PERFORMED_ERRORS
+    return isinstance(error, URLError | OSError)
+
+
+def _error_name(error: Exception) -> str:
+    """Name a failure for the log and operators: Slack's error code, or the exception's type."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or f"http {error.response.status_code}")
+    return type(error).__name__
+
+
+def _no_lookup(recorded_ref: str | None) -> Sent | None:
+    """Teams and file uploads: the platform offers no way to find what an earlier attempt sent."""
+    return None
+
+
+def _already_posted(ctx: JobContext, target: str, key: str, *, recorded_ref: str | None = None) -> Sent | None:
+    """Find the message we posted with this delivery key, as (channel, ts); None when there is none.
+
+    The bot's latest messages in the conversation are enough: the attempt we look for is hours old at most, and
+    searching by count instead of by time does not depend on our clock agreeing with Slack's. The newest
+    message with the key is the one to find; when it is `recorded_ref`, the message of an earlier send of this
+    key already recorded (a reminder snoozed twice), nothing newer was posted.
     """
     channel = ctx.client.conversations_open(users=target)["channel"]["id"] if target.startswith("U") else target
     history = ctx.client.conversations_history(channel=channel, include_all_metadata=True, limit=RECENT_MESSAGES)
     for message in history.get("messages", []):
         if (message.get("metadata") or {}).get("event_payload", {}).get("key") == key:
-            return channel, message["ts"]
+            return None if message["ts"] == recorded_ref else (channel, message["ts"])
     return None
 
 

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import itertools
 import json
+import math
 import secrets
 import threading
 import time
@@ -114,11 +115,13 @@ class _User:
 
 
 @dataclass(frozen=True)
-class _Failure:
-    """An injected HTTP failure for the next call to a method."""
+class _Fault:
+    """An injected fault for a method's next call: an HTTP error before or after performing it, or a late answer."""
 
     status: int
-    retry_after: int
+    retry_after: int = 1
+    performed: bool = False  # the call takes effect (a message is stored) before the fault is answered
+    delay: float = 0.0  # seconds to wait before answering, with the emulator's lock released
 
     def payload(self) -> dict[str, Any]:
         """Return the body Slack sends with this status."""
@@ -129,6 +132,26 @@ class _Failure:
         return {"Retry-After": str(self.retry_after)} if self.status == 429 else {}
 
 
+@dataclass
+class _RateLimit:
+    """Slack's per-method rate limit: at most `per_second` calls performed in each window of one second."""
+
+    per_second: int
+    now: Callable[[], float]
+    window_start: float = float("-inf")
+    performed: int = 0
+
+    def retry_after(self) -> int | None:
+        """Count one call; return the seconds to wait when it is over the limit (then it is not performed)."""
+        now = self.now()
+        if now - self.window_start >= 1:
+            self.window_start, self.performed = now, 0
+        if self.performed >= self.per_second:
+            return max(1, math.ceil(self.window_start + 1 - now))
+        self.performed += 1
+        return None
+
+
 @dataclass(frozen=True)
 class _Reply:
     """An HTTP answer ready to be written."""
@@ -137,6 +160,7 @@ class _Reply:
     body: bytes
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # how long to wait before writing it, as a slow Slack would
 
 
 class _ApiError(Exception):
@@ -172,13 +196,18 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer a request through the emulator's router."""
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         reply = self.server.route(self.path, self.headers, body)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.delay:
+            time.sleep(reply.delay)  # after the call was performed, with the emulator's lock released
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped waiting for a late answer, as it would with Slack
 
     do_GET = do_POST
 
@@ -212,7 +241,8 @@ class SlackEmulator:
         self._thread: threading.Thread | None = None
         self._users: dict[str, _User] = {}
         self._calls: list[RecordedCall] = []
-        self._failures: dict[str, list[_Failure]] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        self._rate_limits: dict[str, _RateLimit] = {}
         self._messages: dict[str, dict[str, Any]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._home_views: dict[str, dict[str, Any]] = {}
@@ -308,11 +338,37 @@ class SlackEmulator:
             self._users[user_id] = user
 
     def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1) -> None:
-        """Answer the next `times` calls to `method` with an HTTP error, before any other check."""
+        """Answer the next `times` calls to `method` with an HTTP error before any other check, performing nothing."""
         if status < 400:
             raise ValueError(f"an injected failure needs an error status, not {status}")
+        self._add_faults(method, _Fault(status, retry_after), times)
+
+    def fail_after_performing(self, method: str, *, status: int = 500, times: int = 1) -> None:
+        """Perform the next `times` calls to `method` (a message is stored), then answer an HTTP error anyway."""
+        if status < 500:
+            raise ValueError(f"a call performed then failed needs a server error status, not {status}")
+        self._add_faults(method, _Fault(status, performed=True), times)
+
+    def answer_late(self, method: str, *, seconds: float, times: int = 1) -> None:
+        """Perform the next `times` calls to `method` at once, but answer each only after `seconds`."""
+        if seconds <= 0:
+            raise ValueError(f"a late answer needs a positive delay, not {seconds}")
+        self._add_faults(method, _Fault(200, performed=True, delay=seconds), times)
+
+    def rate_limit(self, method: str, *, per_second: int, now: Callable[[], float] = time.monotonic) -> None:
+        """Perform at most `per_second` calls to `method` a second; answer the rest 429 with Retry-After.
+
+        `now` is the server's clock in seconds; a test may pass one that moves when the client waits.
+        """
+        if per_second < 1:
+            raise ValueError(f"a rate limit needs at least one call a second, not {per_second}")
         with self._lock:
-            self._failures.setdefault(method, []).extend([_Failure(status, retry_after)] * times)
+            self._rate_limits[method] = _RateLimit(per_second, now)
+
+    def _add_faults(self, method: str, fault: _Fault, times: int) -> None:
+        """Queue faults for a method; they are used up in the order they were asked for, whatever their kind."""
+        with self._lock:
+            self._faults.setdefault(method, []).extend([fault] * times)
 
     def new_response_url(self) -> str:
         """Issue a response_url whose POSTs are recorded as method "response_url"."""
@@ -391,14 +447,12 @@ class SlackEmulator:
         """Answer and record one Web API call."""
         params, parse_error = _parse_params(query, headers.get("Content-Type") or "", body)
         with self._lock:
-            failure = self._take_failure(method)
-            if failure is not None:
-                status, payload, extra = failure.status, failure.payload(), failure.headers()
-            else:
-                status, extra = 200, {}
-                payload = self._answer(method, params, headers.get("Authorization"), parse_error)
+            fault = self._take_fault(method) or self._rate_limited(method)
+            status, payload, extra = _faulted(
+                fault, lambda: (200, self._answer(method, params, headers.get("Authorization"), parse_error))
+            )
             self._calls.append(RecordedCall(method, params, status, payload))
-        return _json_reply(status, payload, extra)
+        return replace(_json_reply(status, payload, extra), delay=fault.delay if fault else 0.0)
 
     def _answer(
         self, method: str, params: dict[str, Any], authorization: str | None, parse_error: str | None
@@ -422,10 +476,16 @@ class SlackEmulator:
         if authorization != f"Bearer {self.token}":
             raise _ApiError("invalid_auth")
 
-    def _take_failure(self, method: str) -> _Failure | None:
-        """Pop the next injected failure for a method, if any."""
-        pending = self._failures.get(method)
+    def _take_fault(self, method: str) -> _Fault | None:
+        """Pop the next injected fault for a method, if any."""
+        pending = self._faults.get(method)
         return pending.pop(0) if pending else None
+
+    def _rate_limited(self, method: str) -> _Fault | None:
+        """Count a call against the method's rate limit; a 429 to answer when it is used up this second."""
+        limit = self._rate_limits.get(method)
+        retry_after = None if limit is None else limit.retry_after()
+        return None if retry_after is None else _Fault(429, retry_after)
 
     def _upload(self, file_id: str, headers: Message, body: bytes) -> _Reply:
         """Store the bytes POSTed to an upload URL."""
@@ -441,14 +501,11 @@ class SlackEmulator:
         """Record a POST to a response_url and answer like Slack's webhook endpoint."""
         params, parse_error = _parse_params("", headers.get("Content-Type") or "", body)
         with self._lock:
-            failure = self._take_failure("response_url")
-            if failure is not None:
-                status, payload, extra = failure.status, failure.payload(), failure.headers()
-            else:
-                status, payload = self._hook_answer(hook_id, params, parse_error)
-                extra = {}
+            fault = self._take_fault("response_url")
+            status, payload, extra = _faulted(fault, lambda: self._hook_answer(hook_id, params, parse_error))
             self._calls.append(RecordedCall("response_url", {**params, "url": url}, status, payload))
-        return _text_reply(status, "ok" if payload["ok"] else payload["error"], extra)
+        reply = _text_reply(status, "ok" if payload["ok"] else payload["error"], extra)
+        return replace(reply, delay=fault.delay if fault else 0.0)
 
     def _hook_answer(self, hook_id: str, params: dict[str, Any], parse_error: str | None) -> tuple[int, dict[str, Any]]:
         """Return the status and outcome Slack gives a response_url POST."""
@@ -696,6 +753,21 @@ class SlackEmulator:
             self._files[item["id"]] = upload
             shared.append({"id": item["id"], "title": upload.title, "name": upload.filename})
         return {"ok": True, "files": shared}
+
+
+# ---- injected faults -------------------------------------------------------------------------
+
+
+def _faulted(
+    fault: _Fault | None, perform: Callable[[], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Answer a call as its fault says: refused unperformed, performed then failed, or performed (maybe late)."""
+    if fault is not None and not fault.performed:
+        return fault.status, fault.payload(), fault.headers()
+    status, payload = perform()
+    if fault is not None and fault.status != 200:
+        return fault.status, fault.payload(), fault.headers()
+    return status, payload, {}
 
 
 # ---- request parsing -------------------------------------------------------------------------

@@ -220,6 +220,74 @@ def test_injected_500s_are_answered_the_given_number_of_times(web, emu):
     assert [call.status for call in emu.calls_to("chat.postMessage")] == statuses
 
 
+def test_a_call_performed_then_failed_is_stored_though_the_client_gets_500(web, emu):
+    emu.fail_after_performing("chat.postMessage", status=500, times=2)
+
+    statuses = []
+    for text in ("one", "two", "three"):
+        try:
+            statuses.append(web.chat_postMessage(channel="C1", text=text).status_code)
+        except SlackApiError as error:
+            statuses.append(error.response.status_code)
+            assert error.response["error"] == "fatal_error"
+
+    assert statuses == [500, 500, 200]
+    assert [message["text"] for message in emu.messages] == ["one", "two", "three"]
+    history = web.conversations_history(channel="C1")["messages"]
+    assert [message["text"] for message in history] == ["three", "two", "one"]
+
+
+def test_a_late_answer_comes_after_the_call_was_performed_and_holds_up_no_other_call(emu):
+    impatient = WebClient(base_url=emu.api_url, token=TOKEN, timeout=1, retry_handlers=[])
+    emu.answer_late("chat.postMessage", seconds=3)
+
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="C1", text="late")
+    # Still within the 3 s the late answer takes: the emulator answers others meanwhile.
+    assert impatient.auth_test()["ok"]
+
+    assert [message["text"] for message in emu.messages] == ["late"]
+    assert [call.status for call in emu.calls_to("chat.postMessage")] == [200]
+
+
+def test_a_patient_client_gets_the_late_answer(web, emu):
+    emu.answer_late("chat.postMessage", seconds=0.2)
+
+    assert web.chat_postMessage(channel="C1", text="eventually")["ok"]
+    assert [message["text"] for message in emu.messages] == ["eventually"]
+
+
+def test_a_rate_limit_answers_429_with_retry_after_beyond_the_calls_a_second_and_performs_nothing(web, emu):
+    server_time = [100.0]
+    emu.rate_limit("chat.postMessage", per_second=2, now=lambda: server_time[0])
+
+    web.chat_postMessage(channel="C1", text="one")
+    web.chat_postMessage(channel="C1", text="two")
+    with pytest.raises(SlackApiError) as limited:
+        web.chat_postMessage(channel="C1", text="three")
+    server_time[0] += 0.4
+    with pytest.raises(SlackApiError):
+        web.chat_postMessage(channel="C1", text="three")
+    assert web.auth_test()["ok"]  # other methods have their own limits
+    server_time[0] += 0.6
+    web.chat_postMessage(channel="C1", text="three")
+
+    assert limited.value.response.status_code == 429
+    assert limited.value.response["error"] == "ratelimited"
+    assert limited.value.response.headers["Retry-After"] == "1"
+    assert [message["text"] for message in emu.messages] == ["one", "two", "three"]
+    assert [call.status for call in emu.calls_to("chat.postMessage")] == [200, 200, 429, 429, 200]
+
+
+def test_fault_switches_refuse_settings_that_make_no_sense(emu):
+    with pytest.raises(ValueError):
+        emu.fail_after_performing("chat.postMessage", status=404)
+    with pytest.raises(ValueError):
+        emu.answer_late("chat.postMessage", seconds=0)
+    with pytest.raises(ValueError):
+        emu.rate_limit("chat.postMessage", per_second=0)
+
+
 def test_views_open_returns_the_view_with_an_id_and_empty_state(web, emu):
     view = web.views_open(trigger_id="123.456.abc", view=MODAL)["view"]
 
