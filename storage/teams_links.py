@@ -31,13 +31,17 @@ def by_teams_id(session: Session, aad_object_id: str | None) -> Person | None:
 
 
 def link_by_email(session: Session, emails: list[str | None], *, aad_object_id: str | None,
-                  now: datetime) -> Person | None:
+                  tenant_id: str | None, home_tenant_id: str | None, now: datetime) -> Person | None:
     """Find the one active person with one of these e-mails and no Teams id yet, and record their Teams id.
 
     E-mail is how people are matched when the org CSV has no `teams_id`; once matched, later requests are
     matched by id. Someone already linked to another Teams account, or an e-mail two people share, matches
-    no one: a guess would show one person's goals to another.
+    no one: a guess would show one person's goals to another. So does a Teams user whose tenant (`tenant_id`,
+    as the activity or member record names it) is not the bot's own (`home_tenant_id`): another organisation's
+    directory can give anyone any address.
     """
+    if not same_tenant(tenant_id, home_tenant_id):
+        return None
     for email in dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()):
         found = list(session.exec(
             select(Person).where(func.lower(Person.email) == email, Person.active).limit(2)
@@ -54,6 +58,11 @@ def link_by_email(session: Session, emails: list[str | None], *, aad_object_id: 
             session.flush()
         return person
     return None
+
+
+def same_tenant(tenant_id: str | None, home_tenant_id: str | None) -> bool:
+    """Whether a Teams tenant id is the bot's own (tenant ids are GUIDs: compared in any case); unknown is not."""
+    return bool(tenant_id and home_tenant_id and tenant_id.strip().lower() == home_tenant_id.strip().lower())
 
 
 def remember_conversation(session: Session, person: Person, ref: ConversationRef, *,

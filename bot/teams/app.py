@@ -8,7 +8,9 @@ import warnings
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import jwt
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from microsoft_teams.common.experimental import ExperimentalWarning
@@ -23,9 +25,14 @@ with warnings.catch_warnings():
 from bot.deps import Deps
 from bot.settings import SettingsError
 from bot.teams.proactive import ProactiveSender
+from bot.teams.tenancy import only_tenant
 from handlers.teams import register_all
+from handlers.teams.install import UPGRADE_MARKER
 
 MESSAGING_ENDPOINT = "/api/messages"
+# Teams sends these when a new version of the app package replaces the old; the SDK knows only add and remove.
+# Every Bot Framework SDK dispatches them as add and remove (microsoft/botframework-sdk#6139).
+INSTALL_ACTIONS = {"add-upgrade": "add", "remove-upgrade": "remove"}
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,7 @@ def mount_teams(api: FastAPI, deps: Deps, overrides: TeamsOverrides | None = Non
         state=False,  # people's state lives in our database, never in the SDK's in-memory store
         fetch_user_token=False,
     )
+    app.use(only_tenant(settings.teams_tenant_id))  # first: a foreign tenant's activity reaches no handler
     register_all(app, deps)
     sender = ProactiveSender(app)
 
@@ -95,9 +103,12 @@ def cloud_environment(openid_metadata_url: str | None = None) -> CloudEnvironmen
 
 
 class _JsonBodyAdapter(FastAPIAdapter):
-    """The SDK's FastAPI adapter, answering a body that is not a JSON object instead of failing with a 500.
+    """The SDK's FastAPI adapter, answering what the SDK would fail or let through before it sees the request.
 
-    Without a bearer token that is a 401 like any other unauthenticated request; with one, a 400.
+    A body that is not a JSON object: without a bearer token a 401 like any other unauthenticated request, with
+    one a 400 (the SDK answers 500). A token without `exp`: 401 (the SDK checks `exp` only when present, and
+    then the signature and everything else itself). Teams' upgrade actions of an installationUpdate: read as
+    add and remove (the SDK rejects them with a 500).
     """
 
     def register_route(self, method: HttpMethod, path: str, handler: HttpRouteHandler) -> None:
@@ -114,9 +125,40 @@ class _JsonBodyAdapter(FastAPIAdapter):
                 bearer = headers.get("authorization", "").startswith("Bearer ")
                 return JSONResponse({"error": "Bad Request" if bearer else "Unauthorized"},
                                     status_code=400 if bearer else 401)
-            result = await handler(HttpRequest(body=body, headers=headers))
+            if _never_expires(headers.get("authorization", "")):
+                log.warning("Teams %s activity refused: its token has no expiry (exp)", _activity_type(body))
+                return JSONResponse({"error": "Unauthorized"}, status_code=401)
+            result = await handler(HttpRequest(body=_with_sdk_install_action(body), headers=headers))
             if result.get("body") is not None:
                 return JSONResponse(content=result["body"], status_code=result["status"])
             return Response(status_code=result["status"])
 
         self.app.post(path)(route)
+
+
+def _never_expires(authorization: str) -> bool:
+    """Whether a bearer token lacks the `exp` claim; read unverified, the SDK verifies the token afterwards."""
+    if not authorization.startswith("Bearer "):
+        return False
+    try:
+        jwt.decode(authorization.removeprefix("Bearer "), options={"verify_signature": False, "require": ["exp"]})
+    except jwt.MissingRequiredClaimError:
+        return True
+    except jwt.InvalidTokenError:
+        return False  # not a token at all: the SDK answers 401 for it
+    return False
+
+
+def _with_sdk_install_action(body: dict[str, Any]) -> dict[str, Any]:
+    """Return the activity with an installationUpdate's upgrade action as the add or remove the SDK knows."""
+    action = body.get("action")
+    if body.get("type") != "installationUpdate" or not isinstance(action, str) or action not in INSTALL_ACTIONS:
+        return body
+    # The marker lets the install handler skip the hello: every release would otherwise greet everyone again.
+    return {**body, "action": INSTALL_ACTIONS[action], UPGRADE_MARKER: True}
+
+
+def _activity_type(body: dict[str, Any]) -> str:
+    """Return the activity's type for a log line: attacker-controlled, so printable and short."""
+    kind = body.get("type")
+    return repr(kind[:40]) if isinstance(kind, str) else "untyped"

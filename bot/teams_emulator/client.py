@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from bot.emulator import BotResponse
 from bot.teams_emulator.connector import BotConnector, TeamsUser
-from bot.teams_emulator.keys import KeyServer, SigningKey
+from bot.teams_emulator.keys import TOKEN_LIFETIME_SECONDS, KeyServer, SigningKey
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 TIMEOUT_SECONDS = 10
@@ -99,12 +99,19 @@ class TeamsClient:
         """Submit a dialog's Adaptive Card: its inputs merged into the submit action's data."""
         return self.send(self.invoke(user, "task/submit", data), **token)
 
-    def install(self, user: TeamsUser, **token: Any) -> BotResponse:
-        """Add the app for a person (personal scope): an installationUpdate with action `add`."""
-        return self.send(self.activity(user, "installationUpdate", action="add"), **token)
+    def install(self, user: TeamsUser, *, upgrade: bool = False, **token: Any) -> BotResponse:
+        """Add the app for a person (personal scope): an installationUpdate with action `add`.
 
-    def uninstall(self, user: TeamsUser, **token: Any) -> BotResponse:
-        return self.send(self.activity(user, "installationUpdate", action="remove"), **token)
+        upgrade=True sends `add-upgrade`, what Teams sends to everyone who has the app when a new version of its
+        package is published.
+        """
+        action = "add-upgrade" if upgrade else "add"
+        return self.send(self.activity(user, "installationUpdate", action=action), **token)
+
+    def uninstall(self, user: TeamsUser, *, upgrade: bool = False, **token: Any) -> BotResponse:
+        """Remove the app for a person: action `remove`, or `remove-upgrade` (the old version going, on update)."""
+        action = "remove-upgrade" if upgrade else "remove"
+        return self.send(self.activity(user, "installationUpdate", action=action), **token)
 
     def bot_added(self, user: TeamsUser, **token: Any) -> BotResponse:
         """Send the conversationUpdate Teams sends beside the installationUpdate: the bot joined the 1:1 chat."""
@@ -145,16 +152,19 @@ class TeamsClient:
         key: SigningKey | None = None,
         audience: str | None = None,
         service_url_claim: Any = _SAME,
+        lifetime: int | None = TOKEN_LIFETIME_SECONDS,
         authorization: str | None = None,
     ) -> BotResponse:
         """POST an activity with a Bot Connector token.
 
         signed=False sends no Authorization header; `key` signs with another key; `audience` and
-        `service_url_claim` put other values in the token than Teams would; `authorization` sends a raw header.
+        `service_url_claim` put other values in the token than Teams would; `lifetime` is how long it is valid
+        (negative: expired; None: no `exp` claim at all); `authorization` sends a raw header.
         """
         if authorization is None and signed:
             claim = activity.get("serviceUrl") if service_url_claim is _SAME else service_url_claim
-            token = self.keys.token(audience=audience or self.connector.client_id, service_url=claim, key=key)
+            token = self.keys.token(audience=audience or self.connector.client_id, service_url=claim, key=key,
+                                    lifetime=lifetime)
             authorization = f"Bearer {token}"
         return self.send_raw(json.dumps(activity).encode(), authorization=authorization)
 

@@ -23,11 +23,17 @@ DEFAULT_TENANT_ID = "9a6f5e4d-0000-4000-8000-00000000c0de"
 _ACTIVITIES = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/activities(?:/(?P<activity>[^/]+))?$")
 _SENDS = frozenset({"send", "reply", "update"})
 _MEMBER = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/members/(?P<member>[^/]+)$")
+# What the Bot Connector answers when it refuses a bot's message (Teams' documented error codes).
+REFUSALS = {
+    403: ("ConversationBlockedByUser", "User blocked the conversation with the bot."),
+    404: ("ConversationNotFound", "Conversation not found."),
+    429: ("Throttled", "Too many requests."),
+}
 
 
 @dataclass(frozen=True)
 class TeamsUser:
-    """A person in the emulated tenant."""
+    """A person in the emulated tenant (or in another one that has the app too)."""
 
     aad_object_id: str
     name: str
@@ -87,6 +93,7 @@ class PostedActivity:
 class _Failure:
     status: int
     retry_after: int
+    sends_only: bool = False  # only the bot's messages fail; member look-ups and new chats still work
 
 
 class BotConnector(LoopbackService):
@@ -119,9 +126,14 @@ class BotConnector(LoopbackService):
         """The serviceUrl Teams puts in every activity it sends the bot."""
         return f"{self.base_url}{SERVICE_PATH}"
 
-    def add_user(self, aad_object_id: str, *, name: str, email: str | None = None, locale: str = "en-US") -> TeamsUser:
-        """Add a person to the tenant, or replace the one with the same object id."""
-        user = TeamsUser(aad_object_id, name, email, locale, self.tenant_id)
+    def add_user(self, aad_object_id: str, *, name: str, email: str | None = None, locale: str = "en-US",
+                 tenant_id: str | None = None) -> TeamsUser:
+        """Add a person to the tenant, or replace the one with the same object id.
+
+        `tenant_id` puts them in another organisation that installed the app too: their activities come through
+        the same Bot Connector, with valid tokens, naming their own tenant.
+        """
+        user = TeamsUser(aad_object_id, name, email, locale, tenant_id or self.tenant_id)
         with self._lock:
             self._users[user.id] = user
             self._conversations.setdefault(user.personal_conversation_id, [user.id])
@@ -152,6 +164,17 @@ class BotConnector(LoopbackService):
         with self._lock:
             self._failures.extend([_Failure(status, retry_after)] * times)
 
+    def refuse_sends(self, *, status: int = 403, times: int = 1) -> None:
+        """Refuse the bot's next `times` messages (send, reply, update) as the Bot Connector does.
+
+        403: the person blocked the bot or removed the app; 404: the chat is gone; 429: the bot is throttled.
+        Member look-ups still answer, so only what the bot says is lost.
+        """
+        if status not in REFUSALS:
+            raise ValueError(f"the Bot Connector refuses messages with {sorted(REFUSALS)}, not {status}")
+        with self._lock:
+            self._failures.extend([_Failure(status, retry_after=1, sends_only=True)] * times)
+
     def reset(self) -> None:
         """Forget the recorded activities."""
         with self._lock:
@@ -179,12 +202,18 @@ class BotConnector(LoopbackService):
         path = path.removeprefix(SERVICE_PATH)
         if not self._authorised(request.headers.get("authorization", "")):
             return json_reply(401, _error("Unauthorized", "missing or invalid bot token"))
+        sending = request.method in ("POST", "PUT") and _ACTIVITIES.match(path) is not None
         with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
+            failure = self._failures[0] if self._failures else None
+            if failure is not None and failure.sends_only and not sending:
+                failure = None  # a refusal waits for the bot's next message
+            if failure is not None:
+                self._failures.pop(0)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
             self._record("failed", _conversation_in(path), request.json() or {}, failure.status)
-            return json_reply(failure.status, _error("ServiceError", "injected failure"), headers)
+            code, message = REFUSALS[failure.status] if failure.sends_only else ("ServiceError", "injected failure")
+            return json_reply(failure.status, _error(code, message), headers)
         if request.method == "POST" and path == "/v3/conversations":
             return self._create_conversation(request.json())
         if request.method == "GET" and (member := _MEMBER.match(path)):

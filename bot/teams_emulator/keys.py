@@ -97,11 +97,17 @@ class KeyServer(LoopbackService):
         service_url: str | None,
         key: SigningKey | None = None,
         issuer: str = BOT_FRAMEWORK_ISSUER,
-        lifetime: int = TOKEN_LIFETIME_SECONDS,
+        lifetime: int | None = TOKEN_LIFETIME_SECONDS,
     ) -> str:
-        """Mint a token as the Bot Connector sends with each activity; `key` other than ours mis-signs it."""
+        """Mint a token as the Bot Connector sends with each activity; `key` other than ours mis-signs it.
+
+        A negative `lifetime` has expired already; `lifetime=None` leaves out `exp`: a token that never expires,
+        which the Bot Connector never sends.
+        """
         now = int(self._now())
-        claims: dict[str, Any] = {"iss": issuer, "aud": audience, "nbf": now - 5, "iat": now - 5, "exp": now + lifetime}
+        claims: dict[str, Any] = {"iss": issuer, "aud": audience, "nbf": now - 5, "iat": now - 5}
+        if lifetime is not None:
+            claims["exp"] = now + lifetime
         if service_url is not None:
             claims["serviceurl"] = service_url
         return (key or self.signing_key).sign(claims)

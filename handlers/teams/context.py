@@ -31,19 +31,34 @@ class TeamsCaller:
 
 
 async def identify(ctx: Any, deps: Deps) -> TeamsCaller:
-    """Find the person behind an activity (Teams id, else e-mail) and remember their 1:1 chat."""
+    """Find the person behind an activity (Teams id, else e-mail in our own tenant) and remember their 1:1 chat."""
     activity = ctx.activity
     sender = activity.from_
     ref = conversation_ref(activity)
-    person = await asyncio.to_thread(_find_and_remember, deps, sender.aad_object_id, [], ref)
+    person = await asyncio.to_thread(_find_and_remember, deps, sender.aad_object_id, [], None, ref)
     if person is None and sender.aad_object_id:
         # Not linked yet: ask Teams for their e-mail, the org directory's other key.
         emails = await _emails_of(ctx)
         if emails:
-            person = await asyncio.to_thread(_find_and_remember, deps, sender.aad_object_id, emails, ref)
+            person = await asyncio.to_thread(_find_and_remember, deps, sender.aad_object_id, emails,
+                                             tenant_of(activity), ref)
     stored = person.locale if person else None
     locale = people.pick_locale(stored, activity.locale, default=deps.settings.default_locale)
     return TeamsCaller(person, locale)
+
+
+def tenant_of(activity: Any) -> str | None:
+    """Return the Entra ID tenant an activity comes from, or None when it names none, or two that differ.
+
+    Teams names it twice, in `conversation.tenantId` and in `channelData.tenant.id`; either may be left out.
+    """
+    in_conversation = activity.conversation.tenant_id if activity.conversation else None
+    in_channel_data = activity.channel_data.tenant if activity.channel_data else None
+    named = [tenant.strip() for tenant in (in_conversation, in_channel_data.id if in_channel_data else None)
+             if tenant and tenant.strip()]
+    if not named or len({tenant.lower() for tenant in named}) != 1:
+        return None
+    return named[0]
 
 
 def conversation_ref(activity: Any) -> ConversationRef | None:
@@ -51,24 +66,24 @@ def conversation_ref(activity: Any) -> ConversationRef | None:
     conversation = activity.conversation
     if conversation.conversation_type != "personal" or not activity.service_url:
         return None
-    tenant = activity.channel_data.tenant if activity.channel_data else None
     return ConversationRef(
         user_id=activity.from_.id,
         conversation_id=conversation.id,
         service_url=activity.service_url,
         bot_id=activity.recipient.id,
         aad_object_id=activity.from_.aad_object_id,
-        tenant_id=conversation.tenant_id or (tenant.id if tenant else None),
+        tenant_id=tenant_of(activity),
     )
 
 
-def _find_and_remember(deps: Deps, aad_object_id: str | None, emails: list[str],
+def _find_and_remember(deps: Deps, aad_object_id: str | None, emails: list[str], tenant_id: str | None,
                        ref: ConversationRef | None) -> Person | None:
     now = deps.clock.now()
     with deps.sessions() as session:
         person = teams_links.by_teams_id(session, aad_object_id)
         if person is None and emails:
-            person = teams_links.link_by_email(session, emails, aad_object_id=aad_object_id, now=now)
+            person = teams_links.link_by_email(session, emails, aad_object_id=aad_object_id, tenant_id=tenant_id,
+                                               home_tenant_id=deps.settings.teams_tenant_id, now=now)
         if person is not None and ref is not None:
             teams_links.remember_conversation(session, person, ref, now=now)
         if person is not None:

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any
 from handlers.teams.context import card_message, identify, stranger_card
 from prompts import cards
 
+# Set by the server on an installationUpdate that was an app update (add-upgrade); the SDK keeps it among the
+# activity's extra fields.
+UPGRADE_MARKER = "checkinBotUpgrade"
+
 if TYPE_CHECKING:
     from bot.deps import Deps
 
@@ -16,6 +20,8 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_install_add
     async def installed(ctx: Any) -> None:
         caller = await identify(ctx, deps)
+        if (ctx.activity.model_extra or {}).get(UPGRADE_MARKER) and caller.person is not None:
+            return  # a new version of the app: the chat is remembered again, without a second hello
         if caller.person is None:
             card = await asyncio.to_thread(stranger_card, deps, caller.locale)
         else:

@@ -81,7 +81,7 @@ async def _person_of(ctx: Any, deps: Deps, account: Any) -> Person | None:
     except Exception as exc:  # not a member Teams will describe here: no one we can name
         log.info("Teams member lookup for a mention failed: %s", type(exc).__name__)
         return None
-    return await asyncio.to_thread(_by_member, deps, member.aad_object_id,
+    return await asyncio.to_thread(_by_member, deps, member.aad_object_id, member.tenant_id,
                                    [member.email, member.user_principal_name])
 
 
@@ -98,8 +98,12 @@ def _by_ids(deps: Deps, aad_object_id: str | None, user_id: str) -> Person | Non
         return person
 
 
-def _by_member(deps: Deps, aad_object_id: str | None, emails: list[str | None]) -> Person | None:
+def _by_member(deps: Deps, aad_object_id: str | None, tenant_id: str | None,
+               emails: list[str | None]) -> Person | None:
     with deps.sessions() as session:
         person = teams_links.by_teams_id(session, aad_object_id)
-        # No Teams id given: the e-mail match links no one, and refuses anyone linked to another account.
-        return person or teams_links.link_by_email(session, emails, aad_object_id=None, now=deps.clock.now())
+        # No Teams id given: the e-mail match links no one, and refuses anyone linked to another account or
+        # from another tenant (an external member of a group chat).
+        return person or teams_links.link_by_email(session, emails, aad_object_id=None, tenant_id=tenant_id,
+                                                   home_tenant_id=deps.settings.teams_tenant_id,
+                                                   now=deps.clock.now())

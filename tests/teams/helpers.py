@@ -17,6 +17,12 @@ def written(sessions) -> dict[str, int]:
         }
 
 
+def people_rows(sessions) -> list[dict]:
+    """Return every person as stored, every column, to show that a request changed no one."""
+    with sessions() as session:
+        return [row.model_dump() for row in session.exec(select(Person).order_by(Person.id))]
+
+
 def stored_conversation(sessions, slack_id: str) -> TeamsConversation | None:
     with sessions() as session:
         return session.exec(

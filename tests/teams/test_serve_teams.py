@@ -10,7 +10,7 @@ import urllib.request
 
 from bot.emulator import SignedSlackClient
 from tests.builders import load_org
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, real_process
 from tests.test_serve import free_port, wait_for_health
 
 TEAMS_SECRET = "teams-client-secret-value"
@@ -47,6 +47,7 @@ def stop(process) -> str:
     return stderr
 
 
+@real_process
 def test_serve_mounts_teams_beside_slack_when_teams_is_configured(database_url, sessions, clock, emulator,
                                                                   tmp_path):
     load_org(sessions, now=clock.now(), emulator=emulator)
@@ -68,6 +69,7 @@ def test_serve_mounts_teams_beside_slack_when_teams_is_configured(database_url, 
     assert TEAMS_SECRET not in stderr and BOT_TOKEN not in stderr and SIGNING_SECRET not in stderr
 
 
+@real_process
 def test_serve_has_no_teams_endpoint_without_the_teams_settings(database_url, sessions, clock, emulator, tmp_path):
     load_org(sessions, now=clock.now(), emulator=emulator)
     port = free_port()

@@ -26,6 +26,7 @@ BAD_TOKENS = {
     "for another bot (audience)": {"audience": "11111111-2222-3333-4444-555555555555"},
     "for another service URL": {"service_url_claim": "https://smba.trafficmanager.net/evil/"},
     "without a service URL claim": {"service_url_claim": None},
+    "without an expiry (exp)": {"lifetime": None},
 }
 
 
