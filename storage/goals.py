@@ -19,10 +19,10 @@ from storage.models import TEXT_MAX, TITLE_MAX, Approval, Goal, GoalChange, Goal
 from storage.parsing import iso_date
 from storage.permissions import (
     PermissionDenied,
+    below,
     can_decide_for,
     can_view_person,
     is_hr,
-    managed_ids,
     manages,
     require_view_person,
 )
@@ -716,11 +716,8 @@ def can_see(session: Session, viewer: Person, goal: Goal) -> bool:
 
 
 def _manages_someone_in(session: Session, viewer: Person, team_id: int) -> bool:
-    below = managed_ids(session, viewer)
-    if not below:
-        return False
-    members = session.exec(select(Person.id).where(Person.team_id == team_id))
-    return not below.isdisjoint(members)
+    someone = select(Person.id).where(Person.team_id == team_id, col(Person.id).in_(below(viewer))).limit(1)
+    return session.exec(someone).first() is not None
 
 
 def get_visible(session: Session, viewer: Person, goal_id: int) -> Goal:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from storage import audit
 from storage.models import TEXT_MAX, ImprovementCheck, ImprovementPlan, Person, ReviewCycle
 from storage.parsing import iso_date
-from storage.permissions import can_view_person, is_hr, managed_ids, manages
+from storage.permissions import below, can_view_person, is_hr, manages
 
 CAUSES = ("skills", "resources", "circumstances", "other")
 MAX_CHECKS = 6
@@ -201,10 +201,7 @@ def open_plans(session: Session, viewer: Person) -> list[ImprovementView]:
     """
     query = select(ImprovementPlan).where(ImprovementPlan.state == OPEN)
     if not is_hr(viewer):
-        below = managed_ids(session, viewer)
-        if not below:
-            return []
-        query = query.where(col(ImprovementPlan.person_id).in_(below))
+        query = query.where(col(ImprovementPlan.person_id).in_(below(viewer)))
     plans = list(session.exec(query.order_by(col(ImprovementPlan.id))))
     if not plans:
         return []

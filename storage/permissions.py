@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Select, false
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import Person, Role
@@ -28,16 +30,31 @@ def manages(session: Session, manager: Person, report: Person) -> bool:
 
 
 def managed_ids(session: Session, manager: Person) -> set[int]:
-    """Return the ids of everyone below `manager` in the management chain, one query per level."""
+    """Return the ids of everyone below `manager` in the management chain (one recursive query)."""
     if not manager.active or manager.id is None:
         return set()
-    found: set[int] = set()
-    frontier = {manager.id}
-    while frontier:
-        below = set(session.exec(select(Person.id).where(col(Person.manager_id).in_(frontier))))
-        frontier = below - found - {manager.id}  # a reporting cycle in bad data must not loop forever
-        found |= frontier
-    return found
+    return set(session.exec(below(manager)))
+
+
+def below(manager: Person) -> Select:
+    """A query for the ids of everyone below `manager`, to use inside other queries (`col(...).in_(below(m))`).
+
+    A recursive CTE, so the database walks the chain and nothing the size of the org is built in Python.
+    UNION (not UNION ALL) drops rows already found, so a reporting cycle in bad data ends the walk.
+    """
+    if not manager.active or manager.id is None:
+        return select(Person.id).where(false())
+    tree = select(Person.id).where(Person.manager_id == manager.id).cte("below", recursive=True)
+    report = aliased(Person)
+    tree = tree.union(select(report.id).join(tree, col(report.manager_id) == tree.c.id))
+    return select(tree.c.id).where(tree.c.id != manager.id)
+
+
+def has_reports(session: Session, manager: Person) -> bool:
+    """Answer whether anyone reports to `manager` (someone directly below means someone below at all)."""
+    if not manager.active or manager.id is None:
+        return False
+    return session.exec(select(Person.id).where(Person.manager_id == manager.id).limit(1)).first() is not None
 
 
 def can_view_person(session: Session, viewer: Person, subject: Person) -> bool:
