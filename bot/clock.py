@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,14 @@ class SystemClock:
         if _refusal is not None:
             raise WallClockRefused(_refusal)
         return datetime.now(UTC)
+
+
+def pause(seconds: float) -> None:
+    """Wait in real time (a retry's back-off), as time.sleep does, but on an Event.
+
+    time.sleep fails with EINVAL under libfaketime when only the wall clock is moved; an Event's wait does not.
+    """
+    threading.Event().wait(max(seconds, 0.0))
 
 
 class FixedClock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, pause
 from bot.settings import Settings
 from scheduler.context import JobConfig, TeamsSender
 from storage.db import make_engine, session_factory
@@ -23,8 +22,10 @@ class Deps:
     engine: Engine
     sessions: Callable[[], AbstractContextManager[Session]]
     clock: Clock = field(default_factory=SystemClock)
-    sleep: Callable[[float], None] = time.sleep  # how retries wait; tests record instead of waiting
+    sleep: Callable[[float], None] = pause  # how retries wait; tests record instead of waiting
     teams: TeamsSender | None = None  # set when the Teams app is mounted: how Slack's listeners reach Teams people
+    # Delivers notices a listener just queued (storage.notices), through the delivery log; set by bot.app.
+    deliver_notices: Callable[[list], list[str]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, **overrides) -> Deps:

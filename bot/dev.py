@@ -75,6 +75,14 @@ class DevWorld:
         self.transcript.say("scheduler", f"{self.clock.now():%a %d %b %H:%M} UTC: {name} ticks: {report.summary()}")
         self.transcript.collect()
 
+    def dm(self, user_id: str, text: str) -> None:
+        """The person types to the bot in its Messages tab in Slack (a message.im event)."""
+        self._dm_count = getattr(self, "_dm_count", 0) + 1
+        self.slack.event(user_id, {"type": "message", "channel": f"D{user_id}", "channel_type": "im", "text": text,
+                                   "ts": f"{self.clock.now().timestamp():.0f}.{self._dm_count:06d}"})
+        self.transcript.say(user_id, f"> writes to the bot: {text}")
+        self.transcript.collect(actor=user_id)
+
     def teams_install(self, user_id: str) -> None:
         """The app is installed for this person in Teams (an admin's policy, or they add it themselves)."""
         self.teams.install(self.teams_users[user_id])

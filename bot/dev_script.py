@@ -302,6 +302,29 @@ def evaluation_scene(world: DevWorld) -> None:
                                        "decision": "met"})
 
 
+def resilience_scene(world: DevWorld) -> None:
+    """Later: people write to the bot's DM, and Slack misbehaves: nothing is lost, sent twice or misreported."""
+    world.dm(ALAN, "help")
+    world.dm(LI_LEI, "goal list")
+    world.dm(KATHERINE, "what can you do?")
+
+    request = _latest_with(world, ADA, APPROVE_ACTION, "Katherine")
+    world.emulator.fail_next("chat.update", status=500, times=4)
+    world.transcript.say("operator", "(Slack answers 500 to every chat.update for a while)")
+    world.click(ADA, "Approve on Katherine's goal, while Slack cannot replace the buttons", APPROVE_ACTION,
+                message=request)
+
+    world.emulator.fail_after_performing("chat.postMessage", status=500, times=1)
+    world.transcript.say("operator", "(Slack posts the next message, then answers 500 as if it had not)")
+    world.command(KATHERINE, "/kudos", f"<@{ALAN}|alan> thanks for writing up the pilot notes")
+    thanked = sum("pilot notes" in m.get("text", "") for m in world.emulator.messages
+                  if m["channel"] == f"D{ALAN}")
+    world.transcript.say("operator", f"Alan's DMs with Katherine's kudos: {thanked} (looked up by its key, "
+                                     "not posted again)")
+    world.clock.advance(timedelta(minutes=10))
+    world.run_job("notices")
+
+
 def _latest_with(world: DevWorld, user_id: str, action_id: str, containing: str = "") -> dict:
     return next(m for m in reversed(world.emulator.messages) if m["channel"] == f"D{user_id}"
                 and action_id in str(m.get("blocks")) and containing in m.get("text", ""))
@@ -311,4 +334,5 @@ def _all_ratings(value: str) -> dict[str, str]:
     return {f"rating:{key}": value for key in ("results", "quality", "collaboration", "ownership")}
 
 
-SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, evaluation_scene, security_scene]
+SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, evaluation_scene, resilience_scene,
+          security_scene]

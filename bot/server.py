@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -15,15 +18,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.request.internals import parse_body
+from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from bot.deps import Deps
+from handlers import payloads
 from storage.db import ping
 
 if TYPE_CHECKING:
     from bot.teams import TeamsOverrides
 
 log = logging.getLogger(__name__)
+
+SLACK_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # seconds since 1970, as Slack sends them
+SLACK_BODY_MAX = 4 * 1024 * 1024  # well above any payload Slack sends
+SIGNATURE_MAX_AGE = 5 * 60  # seconds, as Bolt allows
 
 
 def build_asgi(
@@ -62,9 +72,14 @@ def build_asgi(
 
     if bolt_app is not None:
 
+        verifier = SignatureVerifier(deps.settings.slack_signing_secret or "unused")
+
         @api.post("/slack/events")
         async def slack_events(request: Request) -> Response:
             body = await request.body()
+            refusal = _unreadable_slack_request(body, request.headers, verifier)
+            if refusal is not None:
+                return refusal
             # Bolt's sync dispatch acks within its own thread; keep it off the event loop.
             bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
             return to_starlette_response(bolt_response)
@@ -75,6 +90,40 @@ def build_asgi(
         mount_teams(api, deps, teams)
 
     return api
+
+
+def _unreadable_slack_request(body: bytes, headers, verifier: SignatureVerifier) -> Response | None:
+    """Answer what Bolt would choke on before any listener runs: 401 unless signed, else 400; None if readable.
+
+    Bolt takes int() of the timestamp header and assumes Slack's shapes (a UTF-8 body, JSON, dicts where Slack
+    sends dicts); a request that breaks them gets a plain refusal here instead of a 500 and a logged trace.
+    """
+    timestamp = headers.get("x-slack-request-timestamp")
+    if timestamp is not None and not SLACK_TIMESTAMP.fullmatch(timestamp):
+        return JSONResponse({"error": "invalid request"}, status_code=401)
+    if len(body) > SLACK_BODY_MAX:
+        return JSONResponse({"error": "request too large"}, status_code=413)
+    try:
+        parsed = parse_body(body.decode("utf-8"), headers.get("content-type", "").split(";")[0] or None)
+        problem = payloads.envelope_problem(parsed) or (
+            "a string no database can store" if payloads.unstorable_text(parsed) else None)
+    except (ValueError, RecursionError):  # not UTF-8, or broken JSON
+        problem = "the body is neither a form nor JSON"
+    if problem is None:
+        return None
+    if not _signed(body, timestamp, headers.get("x-slack-signature"), verifier):
+        return JSONResponse({"error": "invalid request"}, status_code=401)
+    log.info("refused an unreadable Slack request: %s", problem)
+    return JSONResponse({"error": "malformed request"}, status_code=400)
+
+
+def _signed(body: bytes, timestamp: str | None, signature: str | None, verifier: SignatureVerifier) -> bool:
+    """Check Slack's signature over the raw bytes (the SDK's check decodes them first, which may fail)."""
+    if timestamp is None or signature is None or abs(verifier.clock.now() - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(verifier.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
 
 
 class BackgroundServer:

@@ -15,16 +15,19 @@ from handlers import (
     hr,
     improvement,
     kudos,
+    messages,
+    payloads,
     peers,
     plans,
     reviews,
 )
 
 MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews, peers,
-           calibration, cycles, improvement, plans)
+           calibration, cycles, improvement, plans, messages)
 
 
 def register_all(app: App) -> None:
-    """Register every feature's listeners on the app."""
+    """Register every feature's listeners on the app; a malformed payload gets a refusal from each of them."""
+    guarded = payloads.GuardedApp(app)
     for module in MODULES:
-        module.register(app)
+        module.register(guarded)

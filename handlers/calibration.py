@@ -8,6 +8,7 @@ from slack_bolt import App
 from handlers.context import deps_of, identify, locale_of, send_to, tell
 from handlers.forms import metadata_id, view_values
 from handlers.modals import open_record_modal
+from handlers.payloads import action_value, caller_id, record_id, trigger_id
 from prompts import calibration_blocks, review_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from storage import calibration, cycles, reviews
@@ -27,13 +28,13 @@ def register(app: App) -> None:
 def show_calibration(ack, body, action, context, client) -> None:
     """Post the chart and every rating beside its evidence into HR's DM."""
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
+    caller = identify(context, client, caller_id(body))
+    cycle_id = record_id(action_value(action))
     try:
-        if caller.person is None or not raw.isdigit():
+        if caller.person is None or cycle_id is None:
             raise reviews.ReviewError(reviews.NOT_FOUND)
         with deps_of(context).sessions() as session:
-            found = calibration.calibration(session, caller.person, int(raw))
+            found = calibration.calibration(session, caller.person, cycle_id)
     except reviews.ReviewError as error:
         return tell(client, body, error_text(error.code, caller.locale))
     channel = client.conversations_open(users=caller.slack_id)["channel"]["id"]
@@ -47,17 +48,17 @@ def show_calibration(ack, body, action, context, client) -> None:
 
 def open_revisit(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
-    if caller.person is None or not is_hr(caller.person) or not raw.isdigit():
+    caller = identify(context, client, caller_id(body))
+    review_id = record_id(action_value(action))
+    if caller.person is None or not is_hr(caller.person) or review_id is None:
         return tell(client, body, error_text(reviews.NOT_FOUND, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=calibration_blocks.revisit_modal(int(raw),
-                                                                                           locale=caller.locale))
+    client.views_open(trigger_id=trigger_id(body), view=calibration_blocks.revisit_modal(review_id,
+                                                                                         locale=caller.locale))
 
 
 def submit_revisit(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     review_id = metadata_id(view)
     note = view_values(view).get("note")
     try:
@@ -74,22 +75,23 @@ def submit_revisit(ack, body, view, context, client) -> None:
     except reviews.ReviewError as error:
         return ack(response_action="errors", errors={"note": error_text(error.code, caller.locale)})
     ack()
-    client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.revisit_sent(
-        manager=manager.name, subject=subject.name, locale=caller.locale))
+    # The notice first: once saved it must reach them, whatever Slack does with the next call.
     if manager.active:
         send_to(context, client, manager, calibration_blocks.revisit_request(
             subject=subject.name, cycle=cycle.name, note=(note or "").strip(), review_id=review.id,
             open_action=review_blocks.OPEN_MANAGER_REVIEW_ACTION, locale=locale_of(context, manager)))
+    client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.revisit_sent(
+        manager=manager.name, subject=subject.name, locale=caller.locale))
 
 
 def release(ack, body, action, context, client) -> None:
     """Release a cycle from Slack; the review-results job then tells each employee in their waking hours."""
     ack()
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
+    caller = identify(context, client, caller_id(body))
+    cycle_id = record_id(action_value(action))
     with deps.sessions() as session:
-        cycle = session.get(ReviewCycle, int(raw)) if raw.isdigit() and caller.person else None
+        cycle = session.get(ReviewCycle, cycle_id) if cycle_id and caller.person else None
         if cycle is None or not is_hr(caller.person):
             return tell(client, body, error_text(reviews.NOT_FOUND, caller.locale))
         try:
@@ -117,7 +119,7 @@ def open_acknowledge(ack, body, action, context, client) -> None:
 
 def submit_acknowledge(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     review_id = metadata_id(view)
     try:
         if caller.person is None or review_id is None:
@@ -134,8 +136,9 @@ def submit_acknowledge(ack, body, view, context, client) -> None:
     except reviews.ReviewError as error:
         return ack(response_action="errors", errors={"response": error_text(error.code, caller.locale)})
     ack()
-    client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.acknowledged(
-        manager=manager.name, response=reply.text, locale=caller.locale))
+    # The notice first: once saved it must reach them, whatever Slack does with the next call.
     if manager.active:
         send_to(context, client, manager, calibration_blocks.acknowledged_to_manager(
             subject=caller.person.name, cycle=cycle.name, response=reply.text, locale=locale_of(context, manager)))
+    client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.acknowledged(
+        manager=manager.name, response=reply.text, locale=caller.locale))

@@ -22,6 +22,19 @@ from handlers.context import (
 )
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.home import publish_home
+from handlers.payloads import (
+    Malformed,
+    action_value,
+    caller_id,
+    command_caller,
+    command_text,
+    fields,
+    iso_week,
+    message_ref,
+    private_metadata,
+    record_id,
+    trigger_id,
+)
 from prompts import blocks, checkin_blocks, label, render
 from prompts.goal_blocks import error_text, modal_errors, number
 from prompts.welcome_blocks import welcome_message
@@ -30,7 +43,7 @@ from storage.models import CheckIn, Person
 from storage.permissions import PermissionDenied
 from storage.weeks import ActiveHours, local_moment
 
-GOAL_FIELD = re.compile(r"^goal:(\d+):(value|status)$")
+GOAL_FIELD = re.compile(r"^goal:([0-9]+):(value|status)$")
 ALERT_JOB = "blocker-alerts"
 MORNING_HOUR = 9
 
@@ -45,13 +58,13 @@ def register(app: App) -> None:
 
 
 def checkin_command(ack, command, context, client) -> None:
-    caller = identify(context, client, command["user_id"])
+    caller = identify(context, client, command_caller(command))
     if caller.person is None:
         return ack(**stranger_reply(context, caller))
     subcommand, rest = subcommand_of(command)
     if subcommand == "":
         ack()
-        return open_checkin(client, context, caller.person, caller.locale, command["trigger_id"])
+        return open_checkin(client, context, caller.person, caller.locale, trigger_id(command))
     if subcommand == "history":
         return ack(**history_reply(context, caller.person, rest, locale=caller.locale))
     if subcommand in ("away", "back"):
@@ -63,7 +76,7 @@ def checkin_command(ack, command, context, client) -> None:
     if subcommand in ("welcome", "start"):
         return ack(**welcome_reply(context, caller.person, locale=caller.locale))
     return ack(
-        **blocks.unknown_subcommand("/checkin", command["text"], help_name="checkin_help", locale=caller.locale)
+        **blocks.unknown_subcommand("/checkin", command_text(command), help_name="checkin_help", locale=caller.locale)
     )
 
 
@@ -87,9 +100,10 @@ def welcome_reply(context, person: Person, *, locale: str) -> dict:
 
 def open_from_button(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    if caller.person is not None:
-        open_checkin(client, context, caller.person, caller.locale, body["trigger_id"], week=action.get("value"))
+    caller = identify(context, client, caller_id(body))
+    if caller.person is not None:  # the reminder's week, when the button came from one
+        open_checkin(client, context, caller.person, caller.locale, trigger_id(body),
+                     week=iso_week(action_value(action)))
 
 
 def open_checkin(client, context, person: Person, locale: str, trigger_id: str, *, week: str | None = None) -> None:
@@ -110,7 +124,7 @@ def open_checkin(client, context, person: Person, locale: str, trigger_id: str, 
 
 def checkin_input(view: dict) -> checkins.CheckinInput:
     return checkin_flow.checkin_input(view_values(view), goal_field=_goal_field,
-                                      week=view.get("private_metadata") or None)
+                                      week=private_metadata(view) or None)
 
 
 def _goal_field(block_id: str) -> tuple[str, str] | None:
@@ -120,9 +134,10 @@ def _goal_field(block_id: str) -> tuple[str, str] | None:
 
 def submit_checkin(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    if caller.person is None:  # only a forged submission gets here
-        return ack(response_action="clear")
+    caller = identify(context, client, caller_id(body))
+    if caller.person is None:  # only a forged submission gets here: the command refuses strangers
+        return ack(response_action="errors", errors=inline_errors(
+            {"confidence": error_text("not_in_directory", caller.locale)}, view, fallback="confidence"))
     try:
         recorded = checkin_flow.record_checkin(deps, caller.person, checkin_input(view), locale=caller.locale)
     except checkins.CheckinValidationError as error:
@@ -173,9 +188,11 @@ def snooze(ack, body, action, context, client) -> None:
     """Snooze a reminder for two hours or until tomorrow morning, within the person's waking hours."""
     ack()
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    week, _, choice = (action.get("value") or "").partition("|")
-    if caller.person is None or choice not in checkin_blocks.SNOOZE_CHOICES:
+    caller = identify(context, client, caller_id(body))
+    week, choice = fields(action_value(action), separator="|", count=2) or ("", "")
+    if iso_week(week) is None or choice not in checkin_blocks.SNOOZE_CHOICES:
+        raise Malformed("a snooze button's value is not week|choice")
+    if caller.person is None:
         return
     zone = people.zone_of(caller.person, default=deps.settings.default_timezone)
     at = snooze_until(deps.clock.now(), choice, zone)
@@ -185,8 +202,8 @@ def snooze(ack, body, action, context, client) -> None:
     local = at.astimezone(zone)
     when = f"{label('date', caller.locale, d=local.date())} {local:%H:%M}"
     message = checkin_blocks.snoozed(at=when, locale=caller.locale)
-    if body.get("container", {}).get("type") == "message":
-        client.chat_update(channel=body["channel"]["id"], ts=body["container"]["message_ts"], **message)
+    if where := message_ref(body):
+        client.chat_update(**where, **message)
     else:
         client.chat_postMessage(channel=caller.person.slack_id, **message)
 
@@ -212,7 +229,7 @@ def history_reply(context, viewer: Person, argument: str, *, locale: str) -> dic
                 raise PermissionDenied("unknown person")
             entries = checkins.history(session, viewer, subject)
         except PermissionDenied:
-            return blocks.markdown_message(render("goal_list_not_allowed", locale))
+            return blocks.markdown_message(render("checkin_history_not_allowed", locale))
         rendered = [history_entry(session, checkin, progress, locale=locale) for checkin, progress in entries]
     return checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name, locale=locale)
 
@@ -247,20 +264,21 @@ def away_reply(context, person: Person, argument: str, *, locale: str) -> dict:
 
 def open_reply(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    subject = checkin_flow.checkin_subject(deps_of(context), caller.person, action.get("value"))
+    caller = identify(context, client, caller_id(body))
+    checkin_id = record_id(action_value(action))
+    subject = checkin_flow.checkin_subject(deps_of(context), caller.person, checkin_id)
     if subject is None:
-        return tell(client, body, error_text("not_allowed", caller.locale))
-    view = checkin_blocks.reply_modal(checkin_id=int(action["value"]), name=subject.name, locale=caller.locale)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+        return tell(client, body, error_text("reply_not_allowed", caller.locale))
+    view = checkin_blocks.reply_modal(checkin_id=checkin_id, name=subject.name, locale=caller.locale)
+    client.views_open(trigger_id=trigger_id(body), view=view)
 
 
 def submit_reply(ack, body, view, context, client) -> None:
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     subject = checkin_flow.checkin_subject(deps_of(context), caller.person, metadata_id(view))
     text = (view_values(view).get("reply") or "").strip()
     if subject is None:
-        return ack(response_action="errors", errors={"reply": error_text("not_allowed", caller.locale)})
+        return ack(response_action="errors", errors={"reply": error_text("reply_not_allowed", caller.locale)})
     if not text:
         return ack(response_action="errors", errors={"reply": error_text("comment_missing", caller.locale)})
     ack()

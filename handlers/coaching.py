@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers.context import deps_of, identify, locale_of, send_to, tell
 from handlers.forms import inline_errors, metadata, metadata_id, view_values
+from handlers.payloads import action_value, caller_id, fields, iso_week, record_id, trigger_id
 from prompts import coaching_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from storage import coaching
@@ -25,14 +26,15 @@ def open_review(ack, body, action, context, client) -> None:
     """Open the review of one report, with their week as evidence, if the caller is their manager or HR."""
     ack()
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    raw_id, _, week = (action.get("value") or "").partition("|")
+    caller = identify(context, client, caller_id(body))
+    raw_id, raw_week = fields(action_value(action), separator="|", count=2) or ("", "")
+    subject_id, week = record_id(raw_id), iso_week(raw_week)
     with deps.sessions() as session:
-        subject = session.get(Person, int(raw_id)) if raw_id.isdigit() else None
+        subject = session.get(Person, subject_id) if subject_id and week else None
         if caller.person is None or subject is None or not can_decide_for(session, caller.person, subject):
-            return tell(client, body, error_text("not_allowed", caller.locale))
+            return tell(client, body, error_text("review_week_not_allowed", caller.locale))
         report = coaching.report_agenda(session, subject, week=week, now=deps.clock.now())
-    client.views_open(trigger_id=body["trigger_id"],
+    client.views_open(trigger_id=trigger_id(body),
                       view=coaching_blocks.review_modal(report, week=week, locale=caller.locale))
 
 
@@ -55,14 +57,14 @@ def feedback_input(view: dict) -> coaching.FeedbackInput:
 def submit_review(ack, body, view, context, client) -> None:
     """Store the feedback (nothing on any error), then send it to the employee with a Reflect button."""
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     meta = metadata(view)
-    week = str(meta.get("week") or "")
+    week, subject_id = iso_week(meta.get("week")), record_id(meta.get("subject_id"))
     try:
-        if caller.person is None or not isinstance(meta.get("subject_id"), int):
+        if caller.person is None or week is None or subject_id is None:
             raise PermissionDenied("no such review")
         with deps.sessions() as session:
-            review = coaching.record_feedback(session, caller.person, meta["subject_id"], feedback_input(view),
+            review = coaching.record_feedback(session, caller.person, subject_id, feedback_input(view),
                                               week=week, now=deps.clock.now(),
                                               default_zone=deps.settings.default_timezone)
             subject = session.get(Person, review.subject_id)
@@ -71,7 +73,8 @@ def submit_review(ack, body, view, context, client) -> None:
         errors = modal_errors(error.errors, caller.locale)
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="assessment"))
     except (PermissionDenied, coaching.CoachingError):
-        return ack(response_action="errors", errors={"assessment": error_text("not_allowed", caller.locale)})
+        return ack(response_action="errors", errors=inline_errors(
+            {"assessment": error_text("review_week_not_allowed", caller.locale)}, view, fallback="assessment"))
     ack()
     send_to(context, client, subject, coaching_blocks.feedback_to_employee(
         shown, manager=caller.person.name, week=week, feedback_id=review.id, locale=locale_of(context, subject)))
@@ -82,33 +85,33 @@ def submit_review(ack, body, view, context, client) -> None:
 def one_on_one_held(ack, body, action, context, client) -> None:
     ack()
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    raw_id = action.get("value") or ""
+    caller = identify(context, client, caller_id(body))
+    report_id = record_id(action_value(action))
     try:
-        if caller.person is None or not raw_id.isdigit():
+        if caller.person is None or report_id is None:
             raise PermissionDenied("no such report")
         with deps.sessions() as session:
-            coaching.log_one_on_one(session, caller.person, int(raw_id), now=deps.clock.now())
-            report = session.get(Person, int(raw_id))
+            coaching.log_one_on_one(session, caller.person, report_id, now=deps.clock.now())
+            report = session.get(Person, report_id)
     except PermissionDenied:
-        return tell(client, body, error_text("not_allowed", caller.locale))
+        return tell(client, body, error_text("one_on_one_not_allowed", caller.locale))
     tell(client, body, coaching_blocks.one_on_one_logged(name=report.name, locale=caller.locale)["text"])
 
 
 def open_reflection(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw_id = action.get("value") or ""
-    if caller.person is None or not raw_id.isdigit():
+    caller = identify(context, client, caller_id(body))
+    feedback_id = record_id(action_value(action))
+    if caller.person is None or feedback_id is None:
         return tell(client, body, error_text("not_found", caller.locale))
-    client.views_open(trigger_id=body["trigger_id"],
-                      view=coaching_blocks.reflect_modal(int(raw_id), locale=caller.locale))
+    client.views_open(trigger_id=trigger_id(body),
+                      view=coaching_blocks.reflect_modal(feedback_id, locale=caller.locale))
 
 
 def submit_reflection(ack, body, view, context, client) -> None:
     """Store the employee's reflection on their feedback and pass it to the manager who wrote it."""
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     values = view_values(view)
     feedback_id = metadata_id(view)
     try:

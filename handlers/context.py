@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,8 +13,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from prompts import blocks, cards
-from storage import people, surfaces
+from prompts import blocks
+from storage import notices, people, surfaces
+from storage.db import BOOKKEEPING
 from storage.models import Person
 
 if TYPE_CHECKING:
@@ -39,13 +42,36 @@ def identify(context, client: WebClient, slack_id: str) -> Caller:
     """Find the person behind a Slack id and the language to answer them in."""
     deps = deps_of(context)
     with deps.sessions() as session:
+        session.info[BOOKKEEPING] = True  # noting the surface is not the person's action: not "saved"
         person = people.by_slack_id(session, slack_id)
         if person is not None:
             surfaces.note_activity(session, person, surfaces.SLACK)  # scheduled messages follow them here
     stored_locale = person.locale if person else None
     platform_locale = None if stored_locale else _slack_locale(client, slack_id)
     locale = people.pick_locale(stored_locale, platform_locale, default=deps.settings.default_locale)
+    _remember_locale(slack_id, locale)
     return Caller(slack_id=slack_id, person=person, locale=locale)
+
+
+# The language each recent caller was answered in, so an answer can be given in it even when the database is
+# down. Bounded: the oldest entries go first.
+_RECENT_LOCALES: OrderedDict[str, str] = OrderedDict()
+RECENT_LOCALES_MAX = 50_000
+_recent_lock = threading.Lock()
+
+
+def _remember_locale(slack_id: str, locale: str) -> None:
+    with _recent_lock:
+        _RECENT_LOCALES[slack_id] = locale
+        _RECENT_LOCALES.move_to_end(slack_id)
+        while len(_RECENT_LOCALES) > RECENT_LOCALES_MAX:
+            _RECENT_LOCALES.popitem(last=False)
+
+
+def recent_locale(slack_id: object) -> str | None:
+    """Return the language a caller was last answered in by this process, if any."""
+    with _recent_lock:
+        return _RECENT_LOCALES.get(slack_id) if isinstance(slack_id, str) else None
 
 
 def stranger_reply(context, caller: Caller) -> dict:
@@ -73,24 +99,24 @@ def today_for(context, person: Person):
     return people.local_today(person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
 
 
-def send_to(context, client: WebClient, person: Person, message: dict) -> bool:
-    """Message someone other than the caller where they are: a Slack DM, or a card in their Teams chat.
+def send_to(context, client: WebClient, person: Person, message: dict) -> str:
+    """Message someone other than the caller where they are (a Slack DM, or a card in their Teams chat), once.
 
-    Answers whether it was sent; a failure is logged, never raised at the person who caused the message.
+    The message is queued in the delivery log first (committed, so it cannot be lost once the action is
+    saved), then delivered at once; when Slack or Teams fail it is retried by the `notices` job. Call it right
+    after the action's commit and before any other Slack call. Returns the delivery's outcome (sent, retry,
+    unreachable, ...). Each call in a request gets its own key, the same if the request's code runs again.
     """
     deps = deps_of(context)
+    sequence = context.get("notice_sequence", 0) + 1
+    context["notice_sequence"] = sequence
     with deps.sessions() as session:
-        where = surfaces.route(session, person)
-    try:
-        if where.surface == surfaces.TEAMS and where.conversation is not None and deps.teams is not None:
-            deps.teams.send(where.conversation, cards.card_from_block_kit(message))
-            return True
-        if person.slack_id:
-            client.chat_postMessage(channel=person.slack_id, **message)
-            return True
-    except Exception:  # Slack's or the Bot Connector's refusal: the record is kept, the message is not
-        log.warning("message to person %s failed", person.id, exc_info=True)
-    return False
+        queued = notices.queue(session, person_id=person.id, key=notices.key_for(context.get("request_key"), sequence),
+                               message=message, now=deps.clock.now())
+    if queued is None:
+        return "busy"  # queued by an earlier run of this very request
+    [outcome] = deps.deliver_notices([queued])
+    return outcome
 
 
 def tell(client: WebClient, body: dict, text: str) -> None:

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from handlers.context import deps_of, identify, tell
 from handlers.forms import view_values
+from handlers.payloads import caller_id, trigger_id
 from prompts import cycle_blocks
 from prompts.goal_blocks import error_text
 from storage import cycles
@@ -29,17 +30,17 @@ def register(app: App) -> None:
 
 def open_form(ack, body, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     if caller.person is None or not is_hr(caller.person):
         return tell(client, body, error_text("not_found", caller.locale))
     with deps_of(context).sessions() as session:
         teams = list(session.exec(select(Team.name).order_by(col(Team.name))))
-    client.views_open(trigger_id=body["trigger_id"], view=cycle_blocks.open_cycle_modal(teams, locale=caller.locale))
+    client.views_open(trigger_id=trigger_id(body), view=cycle_blocks.open_cycle_modal(teams, locale=caller.locale))
 
 
 def submit(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     values = view_values(view)
     if caller.person is None or not is_hr(caller.person):
         return ack(response_action="errors", errors={"name": error_text("not_found", caller.locale)})

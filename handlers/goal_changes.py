@@ -8,6 +8,7 @@ from handlers.context import deps_of, identify, tell
 from handlers.forms import metadata_id, view_values
 from handlers.goals import goal_input
 from handlers.home import publish_home
+from handlers.payloads import action_value, caller_id, fields, input_block_ids, record_id, trigger_id
 from prompts import goal_blocks
 from storage import goals, people
 from storage.permissions import PermissionDenied
@@ -29,14 +30,15 @@ def register(app: App) -> None:
 
 def open_from_menu(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    verb, _, raw_id = (action.get("selected_option") or {}).get("value", "").partition(":")
+    caller = identify(context, client, caller_id(body))
+    verb, raw_id = fields(action_value(action), separator=":", count=2) or ("", "")
+    goal_id = record_id(raw_id)
     deps = deps_of(context)
     with deps.sessions() as session:
         try:
-            if caller.person is None or not raw_id.isdigit():
+            if caller.person is None or goal_id is None:
                 raise goals.GoalNotFound()
-            goal = goals.get_visible(session, caller.person, int(raw_id))
+            goal = goals.get_visible(session, caller.person, goal_id)
             if verb == "history":
                 changes = goals.history(session, caller.person, goal.id)
                 names = people.names_by_id(session, {c.actor_id for c in changes if c.actor_id})
@@ -48,7 +50,7 @@ def open_from_menu(ack, body, action, context, client) -> None:
                 return
         except goals.GoalError as error:
             return tell(client, body, goal_blocks.error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=trigger_id(body), view=view)
 
 
 def submit_progress(ack, body, view, context, client) -> None:
@@ -73,9 +75,9 @@ def submit_archive(ack, body, view, context, client) -> None:
 def _change(ack, body, view, context, client, verb) -> None:
     """Run one change verb on the goal named in the view; errors inline, nothing written on any error."""
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     goal_id = metadata_id(view)
-    first_block = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "reason")
+    first_block = next(iter(input_block_ids(view)), "reason")
     try:
         if caller.person is None or goal_id is None:
             raise goals.GoalNotFound()
@@ -83,7 +85,7 @@ def _change(ack, body, view, context, client, verb) -> None:
             goal = verb(session, caller.person, goal_id, deps.clock.now())
             owner = session.get(people.Person, goal.owner_id)
     except goals.GoalValidationError as error:
-        present = {b.get("block_id") for b in view.get("blocks", [])}
+        present = set(input_block_ids(view))
         errors = {field if field in present else first_block: goal_blocks.error_text(code, caller.locale)
                   for field, code in error.errors.items()}
         return ack(response_action="errors", errors=errors)

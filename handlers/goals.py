@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from slack_bolt import App
 
 from handlers.context import (
@@ -18,7 +16,9 @@ from handlers.context import (
 )
 from handlers.forms import inline_errors, view_values
 from handlers.home import publish_home
+from handlers.payloads import caller_id, command_caller, command_text, metadata_strings, text, trigger_id
 from prompts import blocks, goal_blocks, render
+from prompts.goal_blocks import error_text
 from storage import goals, people
 from storage.models import GoalLevel, Person
 from storage.permissions import PermissionDenied
@@ -36,25 +36,26 @@ def register(app: App) -> None:
 
 
 def goal_command(ack, command, context, client) -> None:
-    caller = identify(context, client, command["user_id"])
+    caller = identify(context, client, command_caller(command))
     if caller.person is None:
         return ack(**stranger_reply(context, caller))
     subcommand, rest = subcommand_of(command)
     if subcommand == "":
         ack()
-        return open_new_goal(client, context, caller.person, caller.locale, command["trigger_id"])
+        return open_new_goal(client, context, caller.person, caller.locale, trigger_id(command))
     if subcommand == "list":
         return ack(**goal_list_reply(context, caller.person, rest, locale=caller.locale))
     if subcommand == "help":
         return ack(**blocks.help_message("goal_help", locale=caller.locale))
-    return ack(**blocks.unknown_subcommand("/goal", command["text"], help_name="goal_help", locale=caller.locale))
+    return ack(**blocks.unknown_subcommand("/goal", command_text(command), help_name="goal_help",
+                                           locale=caller.locale))
 
 
 def open_new_goal_from_home(ack, body, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     if caller.person is not None:
-        open_new_goal(client, context, caller.person, caller.locale, body["trigger_id"])
+        open_new_goal(client, context, caller.person, caller.locale, trigger_id(body))
 
 
 def open_new_goal(client, context, person: Person, locale: str, trigger_id: str) -> None:
@@ -77,19 +78,17 @@ def submit_new_goal(ack, body, view, context, client) -> None:
 
 
 def confirm_new_goal(ack, body, view, context, client) -> None:
-    try:
-        form = {k: v for k, v in json.loads(view.get("private_metadata") or "{}").items() if k in FORM_FIELDS}
-    except (ValueError, AttributeError):
-        form = {}
+    form = metadata_strings(view, FORM_FIELDS)  # what the first step carried over; tampered reads as empty
     _validate_then_save(ack, body, view, context, client, form, confirmed=True)
 
 
 def _validate_then_save(ack, body, view, context, client, form: dict, *, confirmed: bool) -> None:
     """Check the form with the SMART rules; errors inline, warnings as a confirm step, then save."""
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     if caller.person is None:  # only a forged submission gets here: the command refuses strangers
-        return ack(response_action="clear")
+        return ack(response_action="errors", errors=inline_errors(
+            {"title": error_text("not_in_directory", caller.locale)}, view, fallback="title"))
     raw = goal_input(form)
     with deps.sessions() as session:
         try:
@@ -122,11 +121,13 @@ def save_goal(context, client, author: Person, draft: goals.GoalDraft, *, locale
         parent_title = goals.get_visible(session, author, goal.parent_id).title if goal.parent_id else None
         progress = goals.own_progress(goal)
     manager_name = manager.name if manager else None
-    client.chat_postMessage(channel=author.slack_id, **goal_blocks.goal_saved(
-        goal, manager_name=manager_name, parent_title=parent_title, locale=locale))
-    if goal.approval == "proposed" and manager:
+    asks_approval = goal.approval == "proposed" and manager
+    if asks_approval:  # the notice first: once saved it must reach them, whatever Slack does with the next call
         send_to(context, client, manager, goal_blocks.approval_request(
             goal, progress, owner_name=author.name, parent_title=parent_title, locale=locale_of(context, manager)))
+    client.chat_postMessage(channel=author.slack_id, **goal_blocks.goal_saved(
+        goal, manager_name=manager_name, parent_title=parent_title, locale=locale))
+    if asks_approval:
         publish_home(client, context, manager)
     publish_home(client, context, author)
 
@@ -156,6 +157,6 @@ def parent_options(ack, body, context) -> None:
     """Answer the searchable 'Supports' select when there are too many goals for a static list."""
     deps = deps_of(context)
     with deps.sessions() as session:
-        person = people.by_slack_id(session, body["user"]["id"])
+        person = people.by_slack_id(session, caller_id(body))
         choices = goals.visible_parent_choices(session, person) if person else []
-    ack(options=goal_blocks.parent_options(choices, body.get("value", "")))
+    ack(options=goal_blocks.parent_options(choices, text(body.get("value")) or ""))

@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from handlers.context import deps_of, locale_of
+from handlers.payloads import action_value, caller_id, slack_id
 from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
 from storage import checkins, cycles, goals, improvement, people, permissions, plan_edits
 from storage.models import Person
@@ -26,7 +27,7 @@ def home_opened(event, context, client) -> None:
     if event.get("tab", "home") != "home":
         return
     with deps_of(context).sessions() as session:
-        person = people.by_slack_id(session, event["user"])
+        person = people.by_slack_id(session, slack_id(event.get("user")))
     if person is not None:
         publish_home(client, context, person)
 
@@ -34,9 +35,9 @@ def home_opened(event, context, client) -> None:
 def turn_page(ack, body, action, context, client) -> None:
     ack()
     with deps_of(context).sessions() as session:
-        person = people.by_slack_id(session, body["user"]["id"])
+        person = people.by_slack_id(session, caller_id(body))
     if person is not None:
-        publish_home(client, context, person, pages=HomePages.from_value(action.get("value")))
+        publish_home(client, context, person, pages=HomePages.from_value(action_value(action)))
 
 
 def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
@@ -62,7 +63,7 @@ def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
 
 
 def _has_reports(session, person: Person) -> bool:
-    return bool(permissions.managed_ids(session, person))
+    return permissions.has_reports(session, person)
 
 
 def _own_plan(session, person: Person):

@@ -8,6 +8,7 @@ import tempfile
 from slack_bolt import App
 
 from handlers.context import deps_of, identify, tell
+from handlers.payloads import action_value, caller_id
 from prompts import digest_blocks
 from prompts.goal_blocks import error_text
 from storage import exports
@@ -22,10 +23,12 @@ def export_to_dm(ack, body, action, context, client) -> None:
     """Write the export to a temporary file (it may be millions of rows) and upload it to HR's DM."""
     ack()
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    kind = action.get("value")
-    if caller.person is None or not is_hr(caller.person) or kind not in digest_blocks.EXPORT_KINDS:
-        return tell(client, body, error_text("not_allowed", caller.locale))
+    caller = identify(context, client, caller_id(body))
+    kind = action_value(action)
+    if kind not in digest_blocks.EXPORT_KINDS:
+        return tell(client, body, error_text("not_found", caller.locale))
+    if caller.person is None or not is_hr(caller.person):
+        return tell(client, body, error_text("export_not_allowed", caller.locale))
     with tempfile.NamedTemporaryFile("w+", encoding="utf-8", newline="", suffix=".csv") as handle:
         with deps.sessions() as session:
             count = exports.write_csv(exports.rows(session, kind), handle, kind=kind)

@@ -7,6 +7,7 @@ from slack_bolt import App
 from handlers.context import deps_of, identify, locale_of, send_to, tell, today_for
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.modals import open_record_modal
+from handlers.payloads import action_value, caller_id, private_metadata, record_id, record_ids, trigger_id
 from prompts import improvement_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from prompts.render import label
@@ -28,43 +29,45 @@ def register(app: App) -> None:
 
 def _subject_and_cycle(value: str | None) -> tuple[int, int | None] | None:
     """"subject:cycle" from the below-target prompt, or "subject" alone; anything else reads as forged."""
-    subject, _, cycle = (value or "").partition(":")
-    if not subject.isdigit() or (cycle and not cycle.isdigit()):
-        return None
-    return int(subject), int(cycle) if cycle else None
+    if value and ":" not in value:
+        subject = record_id(value)
+        return (subject, None) if subject is not None else None
+    return record_ids(value, separator=":", count=2)  # type: ignore[return-value]
 
 
 def open_plan_form(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    if action.get("value") == PICK:  # from the home: the manager chooses who
+    caller = identify(context, client, caller_id(body))
+    value = action_value(action)
+    if value == PICK:  # from the home: the manager chooses who
         with deps_of(context).sessions() as session:
             allowed = caller.person is not None and (is_hr(caller.person) or bool(managed_ids(session,
                                                                                             caller.person)))
         if not allowed:
             return tell(client, body, error_text(improvement.NOT_FOUND, caller.locale))
-        return client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.plan_modal(
+        return client.views_open(trigger_id=trigger_id(body), view=improvement_blocks.plan_modal(
             subject=None, value="", locale=caller.locale))
-    target = _subject_and_cycle(action.get("value"))
+    target = _subject_and_cycle(value)
     with deps_of(context).sessions() as session:
         subject = session.get(Person, target[0]) if target and caller.person else None
         allowed = subject is not None and improvement.may_open(session, caller.person, subject)
     if not allowed:
         return tell(client, body, error_text(improvement.NOT_FOUND, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=improvement_blocks.plan_modal(
-        subject=subject.name, value=action["value"], locale=caller.locale))
+    client.views_open(trigger_id=trigger_id(body), view=improvement_blocks.plan_modal(
+        subject=subject.name, value=value, locale=caller.locale))
 
 
 def submit_plan(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    target = _subject_and_cycle(view.get("private_metadata"))
+    caller = identify(context, client, caller_id(body))
+    picked_in_form = not private_metadata(view)  # opened from the home: the manager chose who in the form
+    target = _subject_and_cycle(private_metadata(view))
     values = view_values(view)
     try:
         if caller.person is None:
             raise improvement.ImprovementError(improvement.NOT_FOUND)
         with deps.sessions() as session:
-            if not view.get("private_metadata"):  # picked in the form: someone outside the org reads as not found
+            if picked_in_form:  # someone outside the org reads as not found
                 picked = people.by_slack_id(session, values.get("subject") or "")
                 target = (picked.id, None) if picked is not None else None
             if target is None:
@@ -82,14 +85,15 @@ def submit_plan(ack, body, view, context, client) -> None:
                               caller.locale)
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="gaps"))
     except improvement.ImprovementError as error:
-        where = "subject" if not view.get("private_metadata") else "gaps"
+        where = "subject" if picked_in_form else "gaps"
         return ack(response_action="errors", errors={where: error_text(error.code, caller.locale)})
     ack()
-    client.chat_postMessage(channel=caller.slack_id, **improvement_blocks.plan_opened(subject=shown.person.name,
-                                                                                     locale=caller.locale))
+    # The notice first: once saved it must reach them, whatever Slack does with the next call.
     if shown.person.active:
         send_to(context, client, shown.person, improvement_blocks.plan_to_employee(
             shown, locale=locale_of(context, shown.person)))
+    client.chat_postMessage(channel=caller.slack_id, **improvement_blocks.plan_opened(subject=shown.person.name,
+                                                                                     locale=caller.locale))
 
 
 def open_commitments(ack, body, action, context, client) -> None:
@@ -106,7 +110,7 @@ def open_commitments(ack, body, action, context, client) -> None:
 
 def submit_commitments(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     plan_id = metadata_id(view)
     try:
         if caller.person is None or plan_id is None:
@@ -121,11 +125,12 @@ def submit_commitments(ack, body, view, context, client) -> None:
     except improvement.ImprovementError as error:
         return ack(response_action="errors", errors={"commitments": error_text(error.code, caller.locale)})
     ack()
-    client.chat_postMessage(channel=caller.slack_id, text=label("ip_commitments_saved", caller.locale))
+    # The notice first: once saved it must reach them, whatever Slack does with the next call.
     if manager is not None and manager.active:
         send_to(context, client, manager, improvement_blocks.commitments_to_manager(
             subject=caller.person.name, commitments=plan.employee_commitments or "",
             locale=locale_of(context, manager)))
+    client.chat_postMessage(channel=caller.slack_id, text=label("ip_commitments_saved", caller.locale))
 
 
 def open_check(ack, body, action, context, client) -> None:
@@ -142,7 +147,7 @@ def open_check(ack, body, action, context, client) -> None:
 
 def submit_check(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     check_id = metadata_id(view)
     values = view_values(view)
     try:

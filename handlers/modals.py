@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from handlers.context import deps_of, identify, tell
-from handlers.forms import record_id
+from handlers.payloads import action_value, caller_id, record_id, trigger_id
 from prompts.goal_blocks import error_text
 from storage.improvement import ImprovementError
 from storage.models import Person
@@ -23,8 +23,8 @@ def open_record_modal(body, action, context, client, build_view: BuildView) -> N
 
     A stranger, a forged id or a refusal from storage gets a private answer in the person's words, and no modal.
     """
-    caller = identify(context, client, body["user"]["id"])
-    raw = record_id(action.get("value"))
+    caller = identify(context, client, caller_id(body))
+    raw = record_id(action_value(action))
     if caller.person is None or raw is None:
         return tell(client, body, error_text("not_found", caller.locale))
     try:
@@ -32,4 +32,4 @@ def open_record_modal(body, action, context, client, build_view: BuildView) -> N
             view = build_view(session, caller.person, raw, caller.locale)
     except REFUSALS as error:
         return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=trigger_id(body), view=view)

@@ -7,6 +7,7 @@ from slack_bolt import App
 from handlers.context import deps_of, identify, locale_of, send_to, tell
 from handlers.forms import metadata_id, view_values
 from handlers.modals import open_record_modal
+from handlers.payloads import action_value, caller_id, private_metadata, record_ids, trigger_id
 from handlers.reviews import first_input, review_fields
 from prompts import peer_blocks
 from prompts.goal_blocks import error_text, modal_errors
@@ -28,8 +29,7 @@ def register(app: App) -> None:
 
 def _pair(value: str | None) -> tuple[int, int] | None:
     """A "cycle:subject" pair from a button or modal; anything else reads as forged."""
-    cycle_id, _, subject_id = (value or "").partition(":")
-    return (int(cycle_id), int(subject_id)) if cycle_id.isdigit() and subject_id.isdigit() else None
+    return record_ids(value, separator=":", count=2)  # type: ignore[return-value]
 
 
 def _people_from(session, slack_ids: str | None) -> list[int]:
@@ -67,7 +67,7 @@ def open_choose_peers(ack, body, action, context, client) -> None:
 
 def submit_proposal(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     cycle_id = metadata_id(view)
     try:
         if caller.person is None or cycle_id is None:
@@ -81,21 +81,22 @@ def submit_proposal(ack, body, view, context, client) -> None:
     except reviews.ReviewError as error:
         return ack(response_action="errors", errors={"peers": error_text(error.code, caller.locale)})
     ack()
-    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peers_proposed(
-        peers=_names(nomination), cycle=nomination.cycle.name, manager=manager.name if manager else None,
-        locale=caller.locale))
+    # The notice first: once saved it must reach them, whatever Slack does with the next call.
     if manager is not None:
         send_to(context, client, manager, peer_blocks.confirm_request(
             subject=caller.person.name, peers=_names(nomination), cycle=nomination.cycle.name,
             value=f"{cycle_id}:{caller.person.id}", locale=locale_of(context, manager)))
+    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peers_proposed(
+        peers=_names(nomination), cycle=nomination.cycle.name, manager=manager.name if manager else None,
+        locale=caller.locale))
 
 
 def confirm_as_proposed(ack, body, action, context, client) -> None:
     """The manager keeps the employee's choice as it is."""
     ack()
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    pair = _pair(action.get("value"))
+    caller = identify(context, client, caller_id(body))
+    pair = _pair(action_value(action))
     try:
         if caller.person is None or pair is None:
             raise reviews.ReviewError(reviews.NOT_FOUND)
@@ -113,8 +114,8 @@ def confirm_as_proposed(ack, body, action, context, client) -> None:
 
 def open_change_peers(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    pair = _pair(action.get("value"))
+    caller = identify(context, client, caller_id(body))
+    pair = _pair(action_value(action))
     try:
         if caller.person is None or pair is None:
             raise reviews.ReviewError(reviews.NOT_FOUND)
@@ -124,15 +125,15 @@ def open_change_peers(ack, body, action, context, client) -> None:
                 raise reviews.ReviewError(reviews.NOT_FOUND)
     except reviews.ReviewError as error:
         return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=peer_blocks.peers_modal(
+    client.views_open(trigger_id=trigger_id(body), view=peer_blocks.peers_modal(
         callback_id=peer_blocks.CONFIRM_VIEW, metadata=f"{pair[0]}:{pair[1]}", chosen=_slack_ids(nomination),
         cycle=nomination.cycle.name, subject=nomination.subject.name, locale=caller.locale))
 
 
 def submit_change(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
-    pair = _pair(view.get("private_metadata"))
+    caller = identify(context, client, caller_id(body))
+    pair = _pair(private_metadata(view))
     try:
         if caller.person is None or pair is None:
             raise reviews.ReviewError(reviews.NOT_FOUND)
@@ -156,7 +157,7 @@ def open_peer_review(ack, body, action, context, client) -> None:
 
 def submit_peer_review(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     values = view_values(view)
     fields = review_fields(values)
     review_id = metadata_id(view)
@@ -191,7 +192,7 @@ def open_decline(ack, body, action, context, client) -> None:
 
 def submit_decline(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     review_id = metadata_id(view)
     try:
         if caller.person is None or review_id is None:
@@ -207,8 +208,9 @@ def submit_decline(ack, body, view, context, client) -> None:
     except reviews.ReviewError as error:
         return ack(response_action="errors", errors={"reason": error_text(error.code, caller.locale)})
     ack()
-    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peer_review_thanks(
-        subject=subject.name, declined=True, locale=caller.locale))
+    # The notice first: once saved it must reach them, whatever Slack does with the next call.
     if manager is not None and manager.active:
         send_to(context, client, manager, peer_blocks.peer_declined_to_manager(
             subject=subject.name, value=f"{cycle.id}:{subject.id}", locale=locale_of(context, manager)))
+    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peer_review_thanks(
+        subject=subject.name, declined=True, locale=caller.locale))

@@ -7,11 +7,14 @@ from sqlmodel import col, select
 
 from handlers.context import deps_of, identify, tell
 from handlers.forms import view_values
+from handlers.payloads import action_value, caller_id, private_metadata, record_id, trigger_id
 from prompts import plan_blocks
 from prompts.goal_blocks import error_text
 from prompts.render import label
 from storage import plan_edits
 from storage.models import Team
+
+NEW_PLAN = "new"  # the value of the "New plan" button
 
 
 def register(app: App) -> None:
@@ -21,29 +24,29 @@ def register(app: App) -> None:
 
 def open_editor(ack, body, action, context, client) -> None:
     ack()
-    caller = identify(context, client, body["user"]["id"])
-    raw = action.get("value") or ""
+    caller = identify(context, client, caller_id(body))
+    raw = action_value(action)
+    plan_id = record_id(raw)
     try:
-        if caller.person is None or not (raw.isdigit() or raw == "new"):
+        if caller.person is None or (plan_id is None and raw != NEW_PLAN):
             raise plan_edits.PlanEditError(plan_edits.NOT_FOUND)
-        plan_id = int(raw) if raw.isdigit() else None
         with deps_of(context).sessions() as session:
             text = plan_edits.as_text(session, caller.person, plan_id, caller.locale)
             teams = list(session.exec(select(Team.name).order_by(col(Team.name))))
     except plan_edits.PlanEditError as error:
         return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=body["trigger_id"], view=plan_blocks.plan_modal(
+    client.views_open(trigger_id=trigger_id(body), view=plan_blocks.plan_modal(
         text, plan_id=plan_id, teams=teams, locale=caller.locale))
 
 
 def save(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     values = view_values(view)
-    raw = view.get("private_metadata") or ""
-    if caller.person is None or not (raw == "" or raw.isdigit()):
+    raw = private_metadata(view) or ""  # empty for a new plan
+    plan_id = record_id(raw)
+    if caller.person is None or (raw and plan_id is None):
         return ack(response_action="errors", errors={"name": error_text(plan_edits.NOT_FOUND, caller.locale)})
-    plan_id = int(raw) if raw else None
     text = plan_edits.PlanText(
         plan_id=plan_id, name=values.get("name") or "", cycle=values.get("cycle") or "",
         improvement_threshold=values.get("improvement_threshold") or "", criteria=values.get("criteria") or "",

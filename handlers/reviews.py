@@ -9,6 +9,7 @@ from slack_bolt import App
 from handlers.context import deps_of, identify
 from handlers.forms import inline_errors, metadata_id, view_values
 from handlers.modals import open_record_modal
+from handlers.payloads import caller_id, input_block_ids
 from prompts import label, review_blocks
 from prompts.goal_blocks import error_text, modal_errors
 from storage import plans, reviews
@@ -38,7 +39,7 @@ def open_manager_review(ack, body, action, context, client) -> None:
 
 def submit_self_review(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     fields = review_fields(view_values(view))
     review_id = metadata_id(view)
     try:
@@ -61,7 +62,7 @@ def submit_self_review(ack, body, view, context, client) -> None:
 
 def submit_manager_review(ack, body, view, context, client) -> None:
     deps = deps_of(context)
-    caller = identify(context, client, body["user"]["id"])
+    caller = identify(context, client, caller_id(body))
     values = view_values(view)
     fields = review_fields(values)
     review_id = metadata_id(view)
@@ -88,7 +89,7 @@ def submit_manager_review(ack, body, view, context, client) -> None:
 
 def first_input(view: dict) -> str:
     """The block an error about the whole form goes on: Slack shows errors on input blocks only."""
-    return next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "")
+    return next(iter(input_block_ids(view)), "")
 
 
 def review_fields(values: dict) -> dict[str, dict[str, str | None]]:

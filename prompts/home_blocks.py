@@ -37,7 +37,7 @@ class HomePages:
         try:
             data = json.loads(value or "{}")
             return cls(mine=max(int(data.get("mine", 1)), 1), team=max(int(data.get("team", 1)), 1))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, OverflowError):  # forged: 1e309 pages is infinity
             return cls()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT_SECONDS = 2
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -29,7 +30,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A database that does not answer must not hold a request past Slack's 3 seconds: give up connecting after 2,
+    # so the person hears "I can't reach my records" in time. A connect_timeout in the URL wins.
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
@@ -57,6 +61,31 @@ def session_factory(engine: Engine):
                 raise
 
     return sessions
+
+
+BOOKKEEPING = "bookkeeping"  # session.info flag: this session's writes are housekeeping, not someone's action
+
+
+def noting_writes(sessions, on_write: Callable[[], None]):
+    """Wrap a session factory so `on_write()` is called after each commit that changed rows.
+
+    A request uses it to know whether it saved anything, so an error afterwards is never reported as
+    "nothing was saved". A session whose `info[BOOKKEEPING]` is set (noting which surface someone used) is not
+    counted.
+    """
+
+    @contextmanager
+    def tracked() -> Iterator[Session]:
+        changed: list[bool] = []
+        with sessions() as session:
+            event.listen(session, "after_flush", lambda s, _ctx: changed.append(bool(s.new or s.dirty or s.deleted)))
+            event.listen(session, "do_orm_execute",
+                         lambda state: changed.append(state.is_insert or state.is_update or state.is_delete))
+            yield session
+        if any(changed) and not session.info.get(BOOKKEEPING):
+            on_write()
+
+    return tracked
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -295,3 +295,10 @@ def _expired_claim(now: datetime) -> ColumnElement[bool]:
 def _is_due(delivery: Delivery, now: datetime) -> bool:
     # Mirrors SQL's `next_attempt_at <= now`, which is never true for NULL.
     return delivery.next_attempt_at is not None and delivery.next_attempt_at <= now
+
+
+def enqueue(session: Session, *, job: str, person_id: int, period: str, now: datetime,
+            payload: dict | None = None) -> Delivery | None:
+    """Add a row due now unless the key exists; None when it does (asked for before). For messages sent on demand."""
+    return _insert_if_new(session, job=job, person_id=person_id, period=period, status=DeliveryStatus.SCHEDULED,
+                          attempts=0, claimed_at=now, next_attempt_at=now, payload=payload)

@@ -291,6 +291,9 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = _when(nullable=True)
     channel: str | None = Field(default=None, max_length=64)
     message_ref: str | None = Field(default=None, max_length=64)
+    # A notice (a message someone's action causes) carries its message until it is delivered, since it
+    # cannot be rebuilt later; scheduled jobs rebuild theirs and leave this empty.
+    payload: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class AuditEvent(SQLModel, table=True):
@@ -320,3 +323,11 @@ class TeamsConversation(SQLModel, table=True):
     bot_id: str = Field(max_length=128)  # the bot's account in the conversation ("28:<client id>")
     created_at: datetime = _when()
     updated_at: datetime = _when()
+
+
+class SlackEvent(SQLModel, table=True):
+    """An Events API delivery already handled: Slack's retries of it are acknowledged and dropped."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=255, unique=True)
+    received_at: datetime = _when(index=True)  # indexed: old rows are pruned by age on every new event

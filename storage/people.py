@@ -10,9 +10,13 @@ from sqlmodel import Session, select
 from storage.models import Person, Role
 from storage.org import normalize_locale
 
+SLACK_ID_MAX = 32  # the width of Person.slack_id
+
 
 def by_slack_id(session: Session, slack_id: str) -> Person | None:
-    """Return the active person with this Slack id, if the org directory has one."""
+    """Return the active person with this Slack id, if the org directory has one (an id that is no string: none)."""
+    if not isinstance(slack_id, str) or not 0 < len(slack_id) <= SLACK_ID_MAX:
+        return None
     return session.exec(select(Person).where(Person.slack_id == slack_id, Person.active)).first()
 
 

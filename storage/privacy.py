@@ -109,9 +109,10 @@ def _erasures(person_id: int) -> dict[str, Update | Delete]:
         .where(col(ImprovementCheck.plan_id).in_(plans))
         .values(outcome=None),
         # A DM channel id leads back to the person in Slack; the delivery key stays so nothing is sent twice.
+        # A notice not yet delivered loses its text, so it is never delivered.
         "delivery": update(Delivery)
         .where(Delivery.person_id == person_id)
-        .values(channel=None, message_ref=None, last_error=None),
+        .values(channel=None, message_ref=None, last_error=None, payload=None),
         # Where Teams reaches them: ids that lead back to the person, and nothing to keep.
         "teamsconversation": delete(TeamsConversation).where(TeamsConversation.person_id == person_id),
         "auditevent": update(AuditEvent)

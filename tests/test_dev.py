@@ -26,3 +26,7 @@ def test_dev_plays_the_scripted_week_and_exits_zero(tmp_path, monkeypatch):
     assert "> installs the app in Microsoft Teams" in text and "bot (Teams chat):" in text
     assert "⚠️ Choose how confident you are, from 1 to 5." in text
     assert "bot (Teams dialog closes): Thanks, Linus Chen: your check-in for" in text
+    # people who write to the bot, and Slack misbehaving
+    assert "> writes to the bot: help" in text and "I didn't understand “what can you do?”" in text
+    assert "Your change was saved, but something went wrong on my side afterwards" in text
+    assert "Alan's DMs with Katherine's kudos: 1" in text

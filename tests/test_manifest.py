@@ -27,3 +27,22 @@ def test_the_scopes_cover_the_web_api_methods_the_bot_calls():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     needed = {"commands", "chat:write", "im:write", "im:history", "users:read", "users:read.email", "files:write"}
     assert needed <= scopes
+
+
+# The scopes Slack requires before it delivers each bot event (https://api.slack.com/events).
+EVENT_SCOPES = {"app_home_opened": set(), "message.im": {"im:history"}}
+
+
+def test_direct_messages_to_the_bot_reach_it():
+    app_home = MANIFEST["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is False  # people can write to the bot
+    assert "message.im" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+
+
+def test_every_subscribed_event_has_the_scopes_slack_requires_for_it():
+    events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert set(events) <= set(EVENT_SCOPES), "add the new event's scopes to EVENT_SCOPES"
+    for event in events:
+        assert EVENT_SCOPES[event] <= scopes, event

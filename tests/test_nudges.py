@@ -127,7 +127,8 @@ def test_a_forged_review_by_someone_else_is_refused_and_nothing_is_sent(week, ru
     before = len(dms_to(emulator, BLOCKED))
     slack.block_action(ON_TRACK, REVIEW_ACTION, value=f"{target}|2026-W48", message={**agenda,
                                                                                       "channel": f"D{ON_TRACK}"})
-    assert "You can't do that" in emulator.calls_to("response_url")[-1].params["text"]
+    assert "Only this person's manager or HR can review their week." in emulator.calls_to("response_url")[-1].params[
+        "text"]
     forged = {"id": "VF", "type": "modal", "callback_id": "coach_review_submit",
               "private_metadata": f'{{"subject_id": {target}, "week": "2026-W48"}}',
               "blocks": [{"type": "input", "block_id": "assessment", "label": {"type": "plain_text", "text": "a"},

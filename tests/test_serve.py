@@ -12,7 +12,7 @@ import urllib.request
 
 from bot.emulator import SignedSlackClient
 from tests.builders import load_org
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, real_process
 
 
 def free_port() -> int:
@@ -35,6 +35,7 @@ def wait_for_health(url: str, process: subprocess.Popen, deadline_seconds: float
     raise AssertionError("serve did not become healthy")
 
 
+@real_process
 def test_serve_answers_slack_and_health_then_stops_cleanly_on_sigterm(
     database_url, sessions, clock, emulator, tmp_path
 ):

@@ -95,6 +95,7 @@ class SignedSlackClient:
         self._signing_secret = signing_secret
         self._now = now
         self._counter: Iterator[int] = itertools.count(1)
+        self._last_event: dict[str, Any] | None = None
         # No proxy handler: an http_proxy in the environment must never see loopback traffic.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -200,13 +201,14 @@ class SignedSlackClient:
 
     # ---- Events API ------------------------------------------------------------------------
 
-    def event(self, user_id: str, event: dict[str, Any]) -> BotResponse:
-        """Deliver an Events API event_callback caused by `user_id`."""
+    def event(self, user_id: str | None, event: dict[str, Any]) -> BotResponse:
+        """Deliver an Events API event_callback caused by `user_id` (None: no top-level user, as in edits)."""
+        caused_by = {} if user_id is None else {"user": user_id}
         body = {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
             "api_app_id": self.emulator.app_id,
-            "event": {"event_ts": self._slack_ts(), **event, "user": user_id},
+            "event": {"event_ts": self._slack_ts(), **event, **caused_by},
             "type": "event_callback",
             "event_id": f"Ev{next(self._counter):08d}{secrets.token_hex(3).upper()}",
             "event_time": int(self._now()),
@@ -221,7 +223,20 @@ class SignedSlackClient:
             ],
             "is_ext_shared_channel": False,
         }
+        self._last_event = body
         return self._post_json(body)
+
+    @property
+    def last_event(self) -> dict[str, Any] | None:
+        """The body of the last event delivered, to deliver again elsewhere (another replica, say)."""
+        return self._last_event
+
+    def retry_last_event(self, *, attempt: int = 1, reason: str = "http_timeout") -> BotResponse:
+        """Deliver the last event again as Slack retries one: the same body and event_id, with retry headers."""
+        if self._last_event is None:
+            raise RuntimeError("no event was delivered yet")
+        headers = {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": reason}
+        return self._post_json(self._last_event, headers=headers)
 
     def url_verification(self, challenge: str) -> BotResponse:
         """Send the handshake Slack sends when the Request URL is configured."""
@@ -239,9 +254,10 @@ class SignedSlackClient:
         secret: str | None = None,
         timestamp: int | str | None = None,
         drop_signature: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> BotResponse:
-        """POST a body as-is; sign=False omits both Slack headers, drop_signature only the signature."""
-        headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT}
+        """POST a body as-is, plus `headers`; sign=False omits both Slack headers, drop_signature the signature."""
+        headers = {"Content-Type": content_type, "User-Agent": SLACK_USER_AGENT, **(headers or {})}
         if sign:
             stamp = str(int(self._now()) if timestamp is None else timestamp)
             headers["X-Slack-Request-Timestamp"] = stamp
@@ -265,9 +281,9 @@ class SignedSlackClient:
         """POST an interactivity payload the way Slack wraps it: one form field holding JSON."""
         return self._post_form({"payload": json.dumps(payload)})
 
-    def _post_json(self, body: dict[str, Any]) -> BotResponse:
+    def _post_json(self, body: dict[str, Any], *, headers: dict[str, str] | None = None) -> BotResponse:
         """POST a signed JSON body."""
-        return self.send_raw(json.dumps(body).encode(), "application/json")
+        return self.send_raw(json.dumps(body).encode(), "application/json", headers=headers)
 
     # ---- payload pieces --------------------------------------------------------------------
 

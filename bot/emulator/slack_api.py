@@ -197,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         reply = self.server.route(self.path, self.headers, body)
         if reply.delay:
-            time.sleep(reply.delay)  # after the call was performed, with the emulator's lock released
+            threading.Event().wait(reply.delay)  # performed already; the lock is released (and faketime-safe)
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
@@ -243,6 +243,7 @@ class SlackEmulator:
         self._calls: list[RecordedCall] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._rate_limits: dict[str, _RateLimit] = {}
+        self._latency = 0.0  # seconds before every Web API answer, with the lock released (a distant Slack)
         self._messages: dict[str, dict[str, Any]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._home_views: dict[str, dict[str, Any]] = {}
@@ -355,6 +356,16 @@ class SlackEmulator:
             raise ValueError(f"a late answer needs a positive delay, not {seconds}")
         self._add_faults(method, _Fault(200, performed=True, delay=seconds), times)
 
+    def answer_every_call_after(self, seconds: float) -> None:
+        """Answer every Web API call `seconds` after performing it, as Slack does from afar (0: at once).
+
+        The wait happens outside the emulator's lock, so concurrent senders overlap as they would with Slack.
+        """
+        if seconds < 0:
+            raise ValueError(f"a latency cannot be negative, not {seconds}")
+        with self._lock:
+            self._latency = seconds
+
     def rate_limit(self, method: str, *, per_second: int, now: Callable[[], float] = time.monotonic) -> None:
         """Perform at most `per_second` calls to `method` a second; answer the rest 429 with Retry-After.
 
@@ -452,7 +463,8 @@ class SlackEmulator:
                 fault, lambda: (200, self._answer(method, params, headers.get("Authorization"), parse_error))
             )
             self._calls.append(RecordedCall(method, params, status, payload))
-        return replace(_json_reply(status, payload, extra), delay=fault.delay if fault else 0.0)
+            delay = fault.delay if fault and fault.delay else self._latency
+        return replace(_json_reply(status, payload, extra), delay=delay)
 
     def _answer(
         self, method: str, params: dict[str, Any], authorization: str | None, parse_error: str | None

@@ -103,7 +103,7 @@ def history(deps: Deps, viewer: Person, who: Mention | None, *, locale: str) -> 
                 raise PermissionDenied("unknown person")
             entries = checkins.history(session, viewer, subject)
         except PermissionDenied:
-            return cards.text_card(render("goal_list_not_allowed", locale))
+            return cards.text_card(render("checkin_history_not_allowed", locale))
         rendered = [slack_checkins.history_entry(session, checkin, progress, locale=locale)
                     for checkin, progress in entries]
     return cards.card_from_block_kit(checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name,

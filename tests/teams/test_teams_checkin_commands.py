@@ -61,12 +61,12 @@ def test_history_of_a_report_for_their_manager_but_not_for_a_colleague(teams, te
     assert only_reply(connector, ada) == words("checkin_history", "en", entries=[HISTORY_ENTRY], own=False,
                                                name="Alan Turing")
     teams.message(teams_people.katherine, f"checkin history {alan}", mentions=[alan])
-    assert only_reply(connector, teams_people.katherine) == words("goal_list_not_allowed", "zh-CN")
+    assert only_reply(connector, teams_people.katherine) == words("checkin_history_not_allowed", "zh-CN")
 
 
 def test_history_naming_no_one_is_refused_as_slack_refuses_it(teams, teams_people, connector):
     teams.message(teams_people.alan, "checkin history Ada")
-    assert only_reply(connector, teams_people.alan) == words("goal_list_not_allowed", "en")
+    assert only_reply(connector, teams_people.alan) == words("checkin_history_not_allowed", "en")
 
 
 @pytest.mark.parametrize(("who", "locale", "shown"),

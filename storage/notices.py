@@ -1,0 +1,53 @@
+"""Notices: messages that someone's action causes (an approval, feedback, a reply), kept in the delivery log.
+
+A listener queues a notice in its own transaction, so once the action is saved the message cannot be lost:
+it is delivered right away and, when the platform fails, retried by the `notices` job like any scheduled
+message (claimed once, looked up before a re-send, given up only after the last retry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from storage import deliveries
+from storage.models import Delivery, DeliveryStatus
+
+JOB = "notices"
+KEY_MAX = 40  # the delivery log's period column
+
+
+def key_for(*parts: object) -> str:
+    """Build a notice key from what identifies the event (a request id and a sequence number, say)."""
+    raw = ":".join(str(part) for part in parts)
+    if len(raw) <= KEY_MAX:
+        return raw
+    return "h:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[: KEY_MAX - 2]
+
+
+def queue(session: Session, *, person_id: int, key: str, message: dict, now: datetime) -> Delivery | None:
+    """Queue `message` for a person once per key; None when this key was queued before (a repeated request)."""
+    if len(key) > KEY_MAX:
+        raise ValueError(f"a notice key is at most {KEY_MAX} characters: {key!r}")
+    return deliveries.enqueue(session, job=JOB, person_id=person_id, period=key, now=now, payload=message)
+
+
+def message_of(session: Session, delivery_id: int) -> dict | None:
+    """Return the message a notice carries (None once delivered or erased)."""
+    delivery = session.get(Delivery, delivery_id, populate_existing=True)
+    return None if delivery is None else delivery.payload
+
+
+def forget_settled(session: Session, delivery_ids: list[int]) -> None:
+    """Drop the text of notices that are sent, skipped or failed for good: the log keeps only that they were."""
+    if delivery_ids:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.id).in_(delivery_ids), col(Delivery.job) == JOB,
+                   col(Delivery.status).not_in(list(deliveries.WAITING) + [DeliveryStatus.CLAIMED]))
+            .values(payload=None)
+        )
+
