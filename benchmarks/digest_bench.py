@@ -16,7 +16,7 @@ from benchmarks.synthetic_org import digest_now
 from storage import analytics
 from storage.db import make_engine, session_factory
 
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 1.0
 RUNS = 5
 
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     engine = make_engine(prepare(args))
     try:
-        timings = time_digest(engine)
+        timings, cpu = time_digest(engine)
     finally:
         engine.dispose()
     # Every run must make it, not just a typical one: the slowest decides.
@@ -35,24 +35,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"digest {END_WEEK} on {args.db}, {RUNS} runs: min {min(timings):.3f} s, "
           f"median {statistics.median(timings):.3f} s, max {max(timings):.3f} s -> {verdict} "
           f"(target: every run < {TARGET_SECONDS} s)")
+    # On a shared machine the wall clock includes waiting for a core; this process's CPU time does not (on
+    # SQLite it is all the work, on PostgreSQL the client's part).
+    print(f"  this process's CPU per run: min {min(cpu):.3f} s, median {statistics.median(cpu):.3f} s, "
+          f"max {max(cpu):.3f} s")
     return 0 if verdict == "PASS" else 1
 
 
-def time_digest(engine: Engine) -> list[float]:
-    """Return the seconds of each timed run, each in its own session, after an untimed warm-up."""
+def time_digest(engine: Engine) -> tuple[list[float], list[float]]:
+    """Return the wall and CPU seconds of each timed run, each in its own session, after an untimed warm-up."""
     sessions = session_factory(engine)
     now = digest_now(END_WEEK)
-    timings = []
+    timings, cpu = [], []
     for run in range(RUNS + 1):
         with sessions() as session:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             digest = analytics.digest(session, week=END_WEEK, now=now)
-            elapsed = time.perf_counter() - started
+            elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
         if run == 0:
             _describe(digest)
         else:
             timings.append(elapsed)
-    return timings
+            cpu.append(cpu_elapsed)
+    return timings, cpu
 
 
 def _describe(digest: analytics.Digest) -> None:

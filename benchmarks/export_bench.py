@@ -1,5 +1,7 @@
 """Time the export of every check-in to /dev/null in a child process, and measure the child's peak memory.
 
+The child runs `write_export`, the function `checkin-bot export` runs, so the figure is what an operator gets.
+
     python -m benchmarks.export_bench --db sqlite|postgresql [--url URL] [--reuse] [--format csv|json]
                                       [--module storage.exports]
 """
@@ -18,8 +20,8 @@ from benchmarks.common import add_database_arguments, prepare
 from storage.db import make_engine, session_factory
 
 KIND = "checkins"
-TARGET_ROWS_PER_SECOND = 100_000
-TARGET_PEAK_MB = 300
+TARGET_ROWS_PER_SECOND = 150_000  # at least
+TARGET_PEAK_MB = 100  # under: the export streams, and the people it names fit in a few megabytes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,28 +37,31 @@ def main(argv: list[str] | None = None) -> int:
     # ru_maxrss of RUSAGE_CHILDREN is the largest waited-for child's peak, in KiB on Linux: the export's child.
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rate = result["rows"] / result["seconds"]
-    speed = "PASS" if rate > TARGET_ROWS_PER_SECOND else "FAIL"
+    speed = "PASS" if rate >= TARGET_ROWS_PER_SECOND else "FAIL"
     memory = "PASS" if peak_mb < TARGET_PEAK_MB else "FAIL"
     print(f"export {KIND} as {args.format} on {args.db} ({args.module}): {result['rows']:,} rows in "
           f"{result['seconds']:.1f} s")
-    print(f"  {rate:,.0f} rows/s -> {speed} (target > {TARGET_ROWS_PER_SECOND:,} rows/s)")
+    print(f"  {rate:,.0f} rows/s -> {speed} (target >= {TARGET_ROWS_PER_SECOND:,} rows/s)")
     print(f"  child peak RSS {peak_mb:.0f} MB -> {memory} (target < {TARGET_PEAK_MB} MB)")
+    # On a shared machine the wall clock includes waiting for a core; the child's CPU time does not (on SQLite
+    # it is all the work, on PostgreSQL the client's part).
+    cpu_rate = result["rows"] / result["cpu_seconds"]
+    print(f"  child CPU {result['cpu_seconds']:.1f} s: {cpu_rate:,.0f} rows per CPU second")
     return 0 if speed == memory == "PASS" else 1
 
 
 def _child(args: argparse.Namespace) -> int:
     """Export every check-in to /dev/null and print the rows written and the seconds taken, as JSON."""
     exports = importlib.import_module(args.module)
-    write = exports.write_csv if args.format == "csv" else exports.write_json
     engine = make_engine(args.url)
     try:
         with session_factory(engine)() as session, open("/dev/null", "w", encoding="utf-8") as out:
-            started = time.perf_counter()
-            written = write(exports.rows(session, KIND), out, kind=KIND)
-            seconds = time.perf_counter() - started
+            started, cpu_started = time.perf_counter(), time.process_time()
+            written = exports.write_export(session, KIND, out, fmt=args.format)
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     finally:
         engine.dispose()
-    print(json.dumps({"rows": written, "seconds": seconds}))
+    print(json.dumps({"rows": written, "seconds": seconds, "cpu_seconds": cpu_seconds}))
     return 0
 
 
@@ -65,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     add_database_arguments(parser)
     parser.add_argument("--format", choices=("csv", "json"), default="csv")
     parser.add_argument("--module", default="storage.exports",
-                        help="the module with rows(), write_csv() and write_json(); a stand-in tests the harness")
+                        help="the module with write_export(session, kind, out, fmt=...); a stand-in tests the harness")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser
 

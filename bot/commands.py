@@ -168,10 +168,9 @@ def export(deps: Deps, kind: str, *, fmt: str, since: str | None, team: str | No
         since_date = date.fromisoformat(since) if since else None
     except ValueError as exc:
         raise CommandError(f"--since {since!r} is not a date like 2026-01-31") from exc
-    write = exports.write_csv if fmt == "csv" else exports.write_json
     try:
         with deps.sessions() as session:
-            write(exports.rows(session, kind, since=since_date, team=team), out, kind=kind)
+            exports.write_export(session, kind, out, fmt=fmt, since=since_date, team=team)
     except LookupError as exc:
         raise CommandError(str(exc.args[0])) from exc
     out.flush()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -221,6 +221,10 @@ class ActionItem(SQLModel, table=True):
 
 
 class OneOnOne(SQLModel, table=True):
+    # The HR digest asks, for every manager/report pair, whether a recent 1:1 exists and when the last was:
+    # one probe of this index each, instead of reading every 1:1 ever held.
+    __table_args__ = (Index("ix_oneonone_pair_held_at", "report_id", "manager_id", "held_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     manager_id: int = Field(foreign_key="person.id", index=True)
     report_id: int = Field(foreign_key="person.id", index=True)

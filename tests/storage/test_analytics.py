@@ -24,6 +24,7 @@ from storage.models import (
     Role,
     Team,
 )
+from tests.queries import counting_queries
 
 WEEK = "2026-W47"  # last week, as seen on the `clock` fixture's Monday 2026-11-23
 LAST_WEEK = "2026-W46"
@@ -314,3 +315,46 @@ def test_it_carries_no_words_anyone_wrote(session, now, small_org):
 
     for words in (BLOCKERS, HIGHLIGHTS, HELP):
         assert words not in text
+
+
+def test_a_one_on_one_exactly_fourteen_days_ago_is_not_yet_overdue(session, now, org):
+    team = org.team("Support")
+    manager = org.person("Manager", team, role=Role.MANAGER)
+    on_time, late = org.person("On Time", team, manager=manager), org.person("Late", team, manager=manager)
+    org.one_on_one(manager, on_time, days_ago=14)
+    org.one_on_one(manager, late, days_ago=15)
+    org.one_on_one(manager, late, days_ago=60)
+
+    support = figures(analytics.digest(session, week=WEEK, now=now), "Support")
+
+    assert support.overdue_one_on_ones == [("Manager", "Late", 15)]
+
+
+def test_the_organisations_lists_are_the_first_names_across_all_teams(session, now, org):
+    manager = org.person("Zed Manager", None, role=Role.MANAGER)
+    for team_name in ("Gamma", "Alpha", "Beta"):
+        team = org.team(team_name)
+        for number in range(10):
+            report = org.person(f"{team_name} {number}", team, manager=manager)
+            org.one_on_one(manager, report, days_ago=20 + number)
+
+    organisation = analytics.digest(session, week=WEEK, now=now).organisation
+
+    assert organisation.missing == [f"{team} {number}" for team in ("Alpha", "Beta") for number in range(10)]
+    assert organisation.missing_count == 31
+    assert organisation.overdue_one_on_ones[:3] == [
+        ("Zed Manager", "Alpha 9", 29), ("Zed Manager", "Beta 9", 29), ("Zed Manager", "Gamma 9", 29)]
+    assert organisation.overdue_one_on_ones_count == 30
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_teams(session, engine, now, org):
+    def queries_for_teams(count: int) -> int:
+        for number in range(count):
+            team = org.team(f"Team {count}-{number}")
+            manager = org.person(f"Manager {count}-{number}", team, role=Role.MANAGER)
+            org.checkin(org.person(f"Report {count}-{number}", team, manager=manager), WEEK, 3)
+        with counting_queries(engine) as statements:
+            analytics.digest(session, week=WEEK, now=now)
+        return len(statements)
+
+    assert queries_for_teams(2) == queries_for_teams(30)

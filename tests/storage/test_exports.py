@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from storage import exports
@@ -483,3 +483,105 @@ def test_a_naive_datetime_is_refused_rather_than_guessed():
 
     with pytest.raises(ValueError, match="naive"):
         exports.write_csv([row], io.StringIO(), kind="checkins")
+
+
+# --- write_export: what operators run, a fast path for check-ins to the same bytes ------------------
+
+
+def exported(session: Session, kind: str, fmt: str = "csv", **filters) -> str:
+    out = io.StringIO()
+    exports.write_export(session, kind, out, fmt=fmt, **filters)
+    return out.getvalue()
+
+
+def written_row_by_row(session: Session, kind: str, fmt: str = "csv", **filters) -> str:
+    return as_csv(session, kind, **filters) if fmt == "csv" else as_json(session, kind, **filters)
+
+
+@pytest.fixture
+def awkward_checkins(session, people):
+    """Check-ins with every kind of value the writers treat differently, over more than one fetched batch."""
+    alan, li, grace = people["UEMP1"], people["UEMP2"], people["UHR1"]  # Grace has no manager
+    grace.email = None
+    checkin(session, alan, "2026-W46", highlights='=HYPERLINK("http://evil.example/")', blockers="+1 week",
+            help_needed="@SUM(A1)", late=True, confidence=None)
+    checkin(session, li, "2026-W46", highlights=AWKWARD, blockers="", help_needed="-", confidence=1,
+            submitted_at=NOW.replace(microsecond=120_000))
+    checkin(session, grace, "2026-W47", highlights="\t=1+1", blockers="\rtab", help_needed="fine = good",
+            submitted_at=datetime(2026, 11, 20, 23, 59, 59, 999_999, tzinfo=UTC))
+    person_ids = [person.id for person in people.values()]
+    session.add_all(
+        CheckIn(person_id=person_id, week=week, submitted_at=NOW, updated_at=NOW, confidence=number % 5 + 1,
+                highlights=f"Week {week} #{number}")
+        for number, week in enumerate(shift_week("2023-W01", offset) for offset in range(200))
+        for person_id in person_ids
+    )
+    session.flush()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_write_export_writes_the_checkins_exactly_as_the_row_by_row_writers_do(session, awkward_checkins, fmt):
+    out = io.StringIO()
+
+    count = exports.write_export(session, "checkins", out, fmt=fmt)
+
+    assert out.getvalue() == written_row_by_row(session, "checkins", fmt)
+    assert count == len(list(exports.rows(session, "checkins"))) > 2 * exports._BATCH  # several fetched batches
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_write_export_keeps_to_the_since_and_team_filters_on_the_fast_path(session, awkward_checkins, fmt):
+    for filters in ({"since": date(2026, 11, 16)}, {"team": "Platform"}, {"since": NOW.date(), "team": "People"}):
+        assert exported(session, "checkins", fmt, **filters) == written_row_by_row(session, "checkins", fmt, **filters)
+
+
+def test_write_export_defuses_formulas_and_says_late_as_text_in_csv(session, awkward_checkins):
+    header, *records = csv_records(exported(session, "checkins", since=date(2026, 11, 9)))
+    by_person = {record[1]: dict(zip(header, record, strict=True)) for record in records}
+
+    alan, li, grace = by_person["Alan Turing"], by_person["李雷"], by_person["Grace Hopper"]
+    assert (alan["highlights"], alan["blockers"], alan["help_needed"]) == (
+        "'=HYPERLINK(\"http://evil.example/\")", "'+1 week", "'@SUM(A1)")
+    assert (alan["late"], alan["confidence"], li["late"], li["help_needed"]) == ("true", "", "false", "'-")
+    assert (li["highlights"], li["submitted_at"]) == (AWKWARD, "2026-11-23T09:00:00.120000Z")
+    assert (grace["highlights"], grace["blockers"], grace["manager"], grace["email"]) == ("'\t=1+1", "'\rtab", "", "")
+    assert grace["submitted_at"] == "2026-11-20T23:59:59.999999Z"
+
+
+def test_write_export_gives_goals_and_reviews_as_the_row_by_row_writers_do(session, people):
+    goal(session, people["UEMP1"], title="=cmd|' /C calc'!A0")
+    review(session, people["UMGR1"], people["UEMP1"], kind="manager")
+
+    for kind in ("goals", "reviews"):
+        for fmt in ("csv", "json"):
+            assert exported(session, kind, fmt) == written_row_by_row(session, kind, fmt)
+
+
+def test_write_export_of_no_checkins_is_just_the_header_or_an_empty_array(session, people):
+    assert exported(session, "checkins") == "\ufeff" + ",".join(exports.COLUMNS["checkins"]) + "\r\n"
+    assert json.loads(exported(session, "checkins", "json")) == []
+
+
+@pytest.mark.parametrize(("kind", "options", "error", "message"), [
+    ("checkins", {"team": "Nope"}, LookupError, "no team named 'Nope'"),
+    ("people", {}, ValueError, "unknown export 'people'"),
+    ("checkins", {"fmt": "xlsx"}, ValueError, "unknown format 'xlsx'"),
+])
+def test_write_export_refuses_a_bad_request_before_writing_anything(session, people, kind, options, error, message):
+    out = io.StringIO()
+
+    with pytest.raises(error, match=message):
+        exports.write_export(session, kind, out, **options)
+    assert out.getvalue() == ""
+
+
+def test_write_export_writes_utc_whatever_time_zone_the_database_session_uses(session, people, db_kind):
+    if db_kind != "postgresql":
+        pytest.skip("only PostgreSQL sessions have a time zone")
+    checkin(session, people["UEMP1"], submitted_at=datetime(2026, 11, 23, 1, 30, tzinfo=UTC))
+    session.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
+    session.execute(text("SET LOCAL DateStyle = 'SQL, DMY'"))
+
+    (row,) = json.loads(exported(session, "checkins", "json"))
+
+    assert row["submitted_at"] == "2026-11-23T01:30:00Z"
