@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -52,13 +53,16 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     def stop() -> None:
         if socket_mode:
             socket_mode.close()
+        stopping.set()  # fan-outs end between two messages; what is left stays due for the next start
         scheduler.shutdown(wait=True)
         log.info("stopped cleanly")
 
     asgi = build_asgi(deps, None if socket_mode else bolt_app, on_startup=start, on_shutdown=stop)
     # Built after the web app: jobs reach Teams people through the Teams app it mounts (when Teams is on).
+    stopping = threading.Event()
     scheduler = build_scheduler(sessions=deps.sessions, client=client, clock_now=deps.clock.now,
-                                config=job_config(settings), teams=getattr(asgi.state, "teams_sender", None))
+                                config=job_config(settings), teams=getattr(asgi.state, "teams_sender", None),
+                                stop=stopping, posts_per_second=settings.slack_posts_per_second)
     uvicorn.run(asgi, host=host, port=port, log_level="info")  # uvicorn stops gracefully on SIGTERM
     return 0
 

@@ -48,4 +48,5 @@ def job_config(settings: Settings) -> JobConfig:
         default_timezone=settings.default_timezone,
         default_locale=settings.default_locale,
         hr_channel=settings.hr_channel,
+        delivery_threads=settings.delivery_threads,
     )

@@ -13,6 +13,8 @@ from storage.weeks import WeeklySlot
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("en", "zh-CN")
+MAX_POSTS_PER_SECOND = 1000
+MAX_DELIVERY_THREADS = 64
 
 
 class SettingsError(ValueError):
@@ -34,6 +36,9 @@ class Settings:
     reminder_time: str = "FRI 15:00"
     nudge_time: str = "MON 09:00"
     digest_time: str = "MON 10:00"
+    # The chat.postMessage allowance of this process; with N replicas, the workspace's allowance divided by N.
+    slack_posts_per_second: float = 20.0
+    delivery_threads: int = 8  # scheduled messages one process sends at once
     teams_client_id: str | None = None
     teams_client_secret: str | None = field(default=None, repr=False)
     teams_tenant_id: str | None = None
@@ -63,6 +68,10 @@ class Settings:
             reminder_time=get("CHECKIN_REMINDER_TIME") or cls.reminder_time,
             nudge_time=get("CHECKIN_NUDGE_TIME") or cls.nudge_time,
             digest_time=get("CHECKIN_DIGEST_TIME") or cls.digest_time,
+            slack_posts_per_second=_number("CHECKIN_SLACK_POSTS_PER_SECOND", get("CHECKIN_SLACK_POSTS_PER_SECOND"),
+                                           cls.slack_posts_per_second, float),
+            delivery_threads=_number("CHECKIN_DELIVERY_THREADS", get("CHECKIN_DELIVERY_THREADS"),
+                                     cls.delivery_threads, int),
             teams_client_id=get("TEAMS_CLIENT_ID"),
             teams_client_secret=get("TEAMS_CLIENT_SECRET"),
             teams_tenant_id=get("TEAMS_TENANT_ID"),
@@ -88,6 +97,12 @@ class Settings:
             raise SettingsError(
                 f"CHECKIN_DEFAULT_LOCALE: {self.default_locale!r} is not one of {', '.join(SUPPORTED_LOCALES)}"
             )
+        if not 0 < self.slack_posts_per_second <= MAX_POSTS_PER_SECOND:
+            raise SettingsError(f"CHECKIN_SLACK_POSTS_PER_SECOND: {self.slack_posts_per_second} is not between 0 "
+                                f"and {MAX_POSTS_PER_SECOND}")
+        if not 1 <= self.delivery_threads <= MAX_DELIVERY_THREADS:
+            raise SettingsError(f"CHECKIN_DELIVERY_THREADS: {self.delivery_threads} is not between 1 and "
+                                f"{MAX_DELIVERY_THREADS}")
         teams = {"TEAMS_CLIENT_ID": self.teams_client_id, "TEAMS_CLIENT_SECRET": self.teams_client_secret,
                  "TEAMS_TENANT_ID": self.teams_tenant_id}
         missing = [name for name, value in teams.items() if not value]
@@ -115,6 +130,16 @@ class Settings:
                 "SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify requests "
                 "(or set SLACK_APP_TOKEN for Socket Mode)."
             )
+
+
+def _number(variable: str, raw: str | None, default, kind: type):
+    """Parse a numeric setting, naming the variable when it is not a number."""
+    if raw is None:
+        return default
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{variable}: {raw!r} is not {'a whole number' if kind is int else 'a number'}") from exc
 
 
 def _with_trailing_slash(url: str) -> str:

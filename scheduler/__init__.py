@@ -2,7 +2,7 @@
 
 from scheduler.context import JobConfig, JobContext, JobReport
 from scheduler.registry import JOBS, Job, find_job
-from scheduler.runner import TICK_JOB_ID, build_scheduler, tick
+from scheduler.runner import build_scheduler, job_id, tick
 
-__all__ = ["JOBS", "TICK_JOB_ID", "Job", "JobConfig", "JobContext", "JobReport", "build_scheduler", "find_job",
-           "tick"]
+__all__ = ["JOBS", "Job", "JobConfig", "JobContext", "JobReport", "build_scheduler", "find_job",
+           "job_id", "tick"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ class JobConfig:
     default_timezone: str = "UTC"
     default_locale: str = "en"
     hr_channel: str | None = None
+    delivery_threads: int = 1  # messages a process sends at once; the pacer, not this, sets the rate
+    max_per_run: int | None = None  # a big job sends at most this many per tick, spreading itself over its window
 
 
 class TeamsSender(Protocol):
@@ -41,6 +44,11 @@ class JobContext:
     forced: bool = False  # an operator's `jobs run`: ignore send times and quiet hours
     worker: str = "local"  # who claims deliveries, for the delivery log
     teams: TeamsSender | None = None  # None when Teams is off: Teams people then wait, listed as unreachable
+    stop: threading.Event | None = None  # set on shutdown: a fan-out ends between two messages, the rest stays due
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
 
 @dataclass
@@ -49,6 +57,7 @@ class JobReport:
     skipped: int = 0
     failed: int = 0
     unreachable: int = 0  # on Teams, where the bot cannot post yet: they stay due
+    waiting: int = 0  # claimed but given back (quiet hours, a stop): still due
     notes: list[str] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:
@@ -58,9 +67,12 @@ class JobReport:
             self.failed += 1
         elif outcome == "unreachable":
             self.unreachable += 1
+        elif outcome in ("held", "stopped"):
+            self.waiting += 1
         else:
             self.skipped += 1
 
     def summary(self) -> str:
         waiting = f", waiting for Teams {self.unreachable}" if self.unreachable else ""
-        return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}{waiting}"
+        later = f", left for later {self.waiting}" if self.waiting else ""
+        return f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}{waiting}{later}"

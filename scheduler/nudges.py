@@ -6,7 +6,8 @@ from datetime import datetime
 
 from prompts import coaching_blocks
 from scheduler.context import JobConfig, JobContext, JobReport
-from scheduler.outbox import deliver, waiting_again
+from scheduler.fanout import plan, send_due
+from scheduler.outbox import deliver
 from storage import coaching, deliveries, people
 from storage.models import Person
 from storage.weeks import next_slot, shift_week, week_of
@@ -17,10 +18,8 @@ JOB = coaching.MANAGER_NUDGES_JOB
 def run(ctx: JobContext) -> JobReport:
     """Send every agenda that is due now; safe to run any number of times, on any number of replicas."""
     report = JobReport()
-    for delivery in waiting_again(ctx, JOB):
-        report.count(_send(ctx, delivery.person_id, delivery.period))
-    for manager, week in _due_now(ctx):
-        report.count(_send(ctx, manager.id, week))
+    plan(ctx, JOB, _due_now(ctx), report)
+    send_due(ctx, JOB, lambda delivery, claim: _send(ctx, delivery.person_id, delivery.period, claim=claim), report)
     return report
 
 
@@ -40,7 +39,7 @@ def _due_now(ctx: JobContext) -> list[tuple[Person, str]]:
     return due
 
 
-def _send(ctx: JobContext, manager_id: int, week: str) -> str:
+def _send(ctx: JobContext, manager_id: int, week: str, *, claim: deliveries.Claim | None = None) -> str:
     with ctx.sessions() as session:
         manager = session.get(Person, manager_id)
     if manager is None:
@@ -59,7 +58,8 @@ def _send(ctx: JobContext, manager_id: int, week: str) -> str:
         # An agenda for a week that is over (the bot was down all week) is stale: never send it.
         return manager.active and shift_week(week, 1) == week_of(ctx.now, zone)
 
-    return deliver(ctx, job=JOB, person=manager, period=week, message=message, still_wanted=still_wanted)
+    return deliver(ctx, job=JOB, person=manager, period=week, message=message, still_wanted=still_wanted,
+                   claim=claim)
 
 
 def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:

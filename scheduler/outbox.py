@@ -40,22 +40,26 @@ Recover = Callable[[str | None], Sent | None]
 
 
 def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: Callable[[], dict],
-            still_wanted: Callable[[], bool] = lambda: True, channel: str | None = None) -> str:
+            still_wanted: Callable[[], bool] = lambda: True, channel: str | None = None,
+            claim: deliveries.Claim | None = None) -> str:
     """Post `message()` once per (job, person, period); return sent, busy, skipped, unreachable, retry or failed.
 
     The message goes where the person is (storage.surfaces: a Slack DM, or their Teams 1:1 chat as a card), or
     to a Slack `channel` (a channel post recorded against the person). The delivery key is the same whichever
     surface carries it, so someone on both gets it once. The key travels in the message's metadata, so a post
     whose outcome is unknown is looked for in the Slack history before it is ever posted again; Teams offers
-    bots no such lookup.
+    bots no such lookup. A `claim` already won (storage.deliveries.claim_due) is used instead of claiming the key.
+    During a shutdown it returns "stopped" at once, claiming nothing, so the message stays due.
     """
+    if ctx.stopping:
+        return "stopped"  # shutting down: between two messages, nothing claimed, so it stays due
     key = f"{job}:{person.id}:{period}"
     if channel is None:
         with ctx.sessions() as session:
             where = surfaces.route(session, person)
         if where.surface == surfaces.TEAMS:
             return _deliver_to_teams(ctx, job=job, person=person, period=period, where=where, message=message,
-                                     still_wanted=still_wanted)
+                                     still_wanted=still_wanted, claim=claim)
     target = channel or person.slack_id
 
     def send() -> Sent:
@@ -67,11 +71,12 @@ def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: 
         return _already_posted(ctx, target, key, recorded_ref=recorded_ref)
 
     return send_once(ctx, job=job, person=person, period=period, send=send, recover=recover,
-                     still_wanted=lambda: bool(target) and still_wanted())
+                     still_wanted=lambda: bool(target) and still_wanted(), claim=claim)
 
 
 def _deliver_to_teams(ctx: JobContext, *, job: str, person: Person, period: str, where: surfaces.Route,
-                      message: Callable[[], dict], still_wanted: Callable[[], bool]) -> str:
+                      message: Callable[[], dict], still_wanted: Callable[[], bool],
+                      claim: deliveries.Claim | None = None) -> str:
     """Send the same message as an Adaptive Card; someone Teams cannot reach yet waits, unclaimed, for later."""
     if ctx.teams is None or where.conversation is None:
         log.info("%s for person %s waits: not reachable in Teams yet", job, person.id)
@@ -83,7 +88,7 @@ def _deliver_to_teams(ctx: JobContext, *, job: str, person: Person, period: str,
             message()))
 
     return send_once(ctx, job=job, person=person, period=period, send=send, recover=_no_lookup,
-                     still_wanted=still_wanted)
+                     still_wanted=still_wanted, claim=claim)
 
 
 def deliver_file(ctx: JobContext, *, job: str, person: Person, period: str, content: Callable[[], bytes],
@@ -92,6 +97,8 @@ def deliver_file(ctx: JobContext, *, job: str, person: Person, period: str, cont
 
     Teams cards cannot carry a chart of this size: someone reached in Teams gets the message without it.
     """
+    if ctx.stopping:
+        return "stopped"
     if channel is None:
         with ctx.sessions() as session:
             if surfaces.route(session, person).surface != surfaces.SLACK:
@@ -109,15 +116,17 @@ def deliver_file(ctx: JobContext, *, job: str, person: Person, period: str, cont
 
 
 def send_once(ctx: JobContext, *, job: str, person: Person, period: str, send: Callable[[], Sent],
-              recover: Recover, still_wanted: Callable[[], bool]) -> str:
+              recover: Recover, still_wanted: Callable[[], bool], claim: deliveries.Claim | None = None) -> str:
     """Claim the delivery key, then send; the claim is committed first so other replicas back off.
 
     Before sending, `recover` looks for the message when an earlier attempt may have sent it: a worker died
     mid-send, or an attempt failed (its retry is being taken up now). It looks again when the send's answer
-    is lost. Found means sent; never found means send, or retry later.
+    is lost. Found means sent; never found means send, or retry later. A `claim` won beforehand is used as it is.
     """
-    with ctx.sessions() as session:
-        claim = deliveries.claim(session, job=job, person_id=person.id, period=period, now=ctx.now, worker=ctx.worker)
+    if claim is None:
+        with ctx.sessions() as session:
+            claim = deliveries.claim(session, job=job, person_id=person.id, period=period, now=ctx.now,
+                                     worker=ctx.worker)
     if claim is None:
         return "busy"
     delivery = claim.delivery

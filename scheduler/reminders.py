@@ -1,7 +1,8 @@
 """checkin-reminders: remind whoever has not checked in, at their local send time, once a week.
 
-Each tick: resend what is due again (snoozes, retries), remind people whose local reminder time has
-passed this week, and send a last call on Monday morning to those whose last week is still open.
+Each tick: plan (one set-based write) a reminder for people whose local reminder time has passed this week and a
+last call on Monday morning for those whose last week is still open; then send whatever is due (these, snoozes,
+retries) through the shared fan-out, so replicas split the work.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from datetime import datetime, timedelta
 
 from prompts import checkin_blocks
 from scheduler.context import JobConfig, JobContext, JobReport
-from scheduler.outbox import deliver, waiting_again
+from scheduler.fanout import plan, send_due
+from scheduler.outbox import deliver
 from storage import checkins, deliveries, people
 from storage.models import Delivery, Person
 from storage.weeks import next_slot, shift_week, week_key
@@ -24,12 +26,9 @@ SNOOZE = "snooze"
 def run(ctx: JobContext) -> JobReport:
     """Send every reminder that is due now; safe to run any number of times."""
     report = JobReport()
-    for delivery in waiting_again(ctx, JOB):
-        report.count(_resend(ctx, delivery))
-    for person, week in _weekly_candidates(ctx):
-        report.count(_remind(ctx, person, week, follow_up=False))
-    for person, week in _follow_up_candidates(ctx):
-        report.count(_remind(ctx, person, week, follow_up=True))
+    due = _weekly_candidates(ctx) + [(person, f"{week}:{FOLLOW_UP}") for person, week in _follow_up_candidates(ctx)]
+    plan(ctx, JOB, due, report)
+    send_due(ctx, JOB, lambda delivery, claim: _resend(ctx, delivery, claim=claim), report)
     return report
 
 
@@ -66,20 +65,26 @@ def _weekly_candidates(ctx: JobContext) -> list[tuple[Person, str]]:
 
 
 def _follow_up_candidates(ctx: JobContext) -> list[tuple[Person, str]]:
-    """People reminded last week who still have not checked in while last week is open: one last call."""
+    """People reminded last week who still have not checked in while last week is open: one last call.
+
+    The send time is checked before the database, and people already given a last call are left out in one
+    query, so a tick outside Monday morning costs two queries however many were reminded.
+    """
     due = []
     with ctx.sessions() as session:
-        reminded = deliveries.sent_people(session, job=JOB, periods=_last_weeks(ctx))
+        weeks = _last_weeks(ctx)
+        reminded = deliveries.sent_people(session, job=JOB, periods=weeks)
+        called = deliveries.taken_keys(session, job=JOB, periods={f"{week}:{FOLLOW_UP}" for week in weeks})
         for person, week in reminded:
+            if (person.id, f"{week}:{FOLLOW_UP}") in called:
+                continue
             zone = _zone(ctx, person)
+            if not ctx.forced and not (ctx.now >= ctx.config.follow_up_slot.in_week(shift_week(week, 1), zone)
+                                       and ctx.config.active_hours.allows(ctx.now, zone)):
+                continue
             open_late = {c.week for c in checkins.open_weeks(session, person, now=ctx.now,
                                                               default_zone=ctx.config.default_timezone) if c.late}
-            if week not in open_late or deliveries.exists(session, job=JOB, person_id=person.id,
-                                                          period=f"{week}:{FOLLOW_UP}"):
-                continue
-            this_week = shift_week(week, 1)
-            if ctx.forced or (ctx.now >= ctx.config.follow_up_slot.in_week(this_week, zone)
-                              and ctx.config.active_hours.allows(ctx.now, zone)):
+            if week in open_late:
                 due.append((person, week))
     return due
 
@@ -89,19 +94,13 @@ def _last_weeks(ctx: JobContext) -> set[str]:
     return {shift_week(week_key((ctx.now + timedelta(hours=offset)).date()), -1) for offset in (-12, 14)}
 
 
-def _remind(ctx: JobContext, person: Person, week: str, *, follow_up: bool) -> str:
-    period = f"{week}:{FOLLOW_UP}" if follow_up else week
-    return deliver(ctx, job=JOB, person=person, period=period,
-                   message=_reminder_message(ctx, person, week, follow_up=follow_up))
-
-
 def _reminder_message(ctx: JobContext, person: Person, week: str, *, follow_up: bool) -> Callable[[], dict]:
     locale = people.pick_locale(person.locale, default=ctx.config.default_locale)
     return lambda: checkin_blocks.reminder(name=person.name, week=week, follow_up=follow_up, locale=locale)
 
 
-def _resend(ctx: JobContext, delivery: Delivery) -> str:
-    """Send a snoozed, retried or orphaned reminder, unless it no longer makes sense."""
+def _resend(ctx: JobContext, delivery: Delivery, *, claim: deliveries.Claim | None = None) -> str:
+    """Send a planned, snoozed, retried or orphaned reminder, unless it no longer makes sense."""
     week, _, kind = delivery.period.partition(":")
     with ctx.sessions() as session:
         person = session.get(Person, delivery.person_id)
@@ -120,5 +119,5 @@ def _resend(ctx: JobContext, delivery: Delivery) -> str:
                                                             default_zone=ctx.config.default_timezone)}
             return fresh.active and week in open_now and checkins.existing(session, fresh, week) is None
 
-    return deliver(ctx, job=JOB, person=person, period=delivery.period, still_wanted=still_wanted,
+    return deliver(ctx, job=JOB, person=person, period=delivery.period, still_wanted=still_wanted, claim=claim,
                    message=_reminder_message(ctx, person, week, follow_up=follow_up))

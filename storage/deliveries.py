@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, case, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
@@ -23,6 +23,7 @@ RETRY_DELAYS = (
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 ERROR_MAX = 500
+PLAN_BATCH = 1000  # rows per INSERT: well under both databases' limits on bound parameters
 
 WAITING = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRY)
 _KEY = ("job", "person_id", "period")
@@ -69,13 +70,18 @@ def claim(session: Session, *, job: str, person_id: int, period: str, now: datet
 def mark_sent(
     session: Session, delivery_id: int, *, now: datetime, channel: str | None, message_ref: str | None
 ) -> None:
-    """Record that the message went out, and where, so it is never sent again."""
-    delivery = _get(session, delivery_id)
-    delivery.status = DeliveryStatus.SENT
-    delivery.sent_at = now
-    delivery.next_attempt_at = None
-    delivery.channel = channel
-    delivery.message_ref = message_ref
+    """Record that the message went out, and where, so it is never sent again.
+
+    One UPDATE, not a load then a write: a fan-out records tens of thousands of these.
+    """
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None, channel=channel,
+                message_ref=message_ref)
+        .returning(Delivery.id)
+    )
+    session.execute(statement).scalar_one()  # NoResultFound when there is no such row, as before
 
 
 def mark_failed(session: Session, delivery_id: int, *, now: datetime, error: str, permanent: bool = False) -> Delivery:
@@ -152,6 +158,63 @@ def due(
         .limit(limit)
     )
     return list(session.exec(statement))
+
+
+def plan(session: Session, *, job: str, keys: Iterable[tuple[int, str]], now: datetime) -> None:
+    """Queue a send due now for each (person_id, period) not yet in the log, in set-based statements.
+
+    Planning only writes rows; any worker or replica then claims them in batches (claim_due), so a fan-out
+    to 50,000 people is shared instead of every replica walking everyone. Keys already present are left alone.
+    """
+    rows = [{"job": job, "person_id": person_id, "period": period, "status": DeliveryStatus.SCHEDULED,
+             "attempts": 0, "claimed_at": now, "next_attempt_at": now} for person_id, period in keys]
+    for start in range(0, len(rows), PLAN_BATCH):
+        session.execute(_insert(session).on_conflict_do_nothing(index_elements=_KEY), rows[start:start + PLAN_BATCH])
+
+
+def claim_due(session: Session, *, job: str, now: datetime, worker: str, limit: int, after_id: int = 0) -> list[Claim]:
+    """Claim up to `limit` of a job's due rows with ids above `after_id`, oldest first, in one statement.
+
+    On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so replicas claiming at the same moment
+    take different rows instead of queueing on each other; SQLite serialises writers, so one statement is
+    enough there. Commit before sending, as with `claim`. `after_id` lets a run move past rows it gave back.
+    """
+    picked = (
+        select(Delivery.id)
+        .where(col(Delivery.job) == job, col(Delivery.status).in_(list(WAITING)), col(Delivery.next_attempt_at) <= now,
+               col(Delivery.id) > after_id)
+        .order_by(col(Delivery.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        picked = picked.with_for_update(skip_locked=True)
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id).in_(picked.scalar_subquery()), col(Delivery.status).in_(list(WAITING)))
+        .values(status=DeliveryStatus.CLAIMED, claimed_by=worker, claimed_at=now, next_attempt_at=None)
+        .returning(Delivery)
+    )
+    claimed = session.scalars(statement, execution_options={"populate_existing": True}).all()
+    return [Claim(delivery, recovered=False) for delivery in sorted(claimed, key=lambda d: d.id)]
+
+
+def release(session: Session, delivery_id: int, *, now: datetime) -> None:
+    """Give back a claim that was not acted on (quiet hours, not reachable yet, a stop): due again at once."""
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryStatus.CLAIMED)
+        .values(status=case((col(Delivery.attempts) > 0, DeliveryStatus.RETRY), else_=DeliveryStatus.SCHEDULED),
+                next_attempt_at=now)
+    )
+
+
+def skip_if_claimed(session: Session, delivery_id: int, *, reason: str) -> None:
+    """Settle a claimed row as skipped, when the job dropped it without recording why (the person is gone)."""
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryStatus.CLAIMED)
+        .values(status=DeliveryStatus.SKIPPED, next_attempt_at=None, last_error=reason[:ERROR_MAX])
+    )
 
 
 def stale_claims(session: Session, *, job: str, now: datetime, limit: int = 500) -> list[Delivery]:

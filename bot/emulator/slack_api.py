@@ -182,6 +182,9 @@ class _ApiError(Exception):
 class _Server(ThreadingHTTPServer):
     """A threading HTTP server that hands every request to one routing function."""
 
+    # Many senders connect at once in a fan-out; the default backlog of 5 would reset their connections.
+    request_queue_size = 128
+
     def __init__(self, route: Callable[[str, Message, bytes], _Reply]) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.route = route
