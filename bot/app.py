@@ -13,26 +13,41 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps, job_config
+from bot.executors import BoundedExecutor, Coalescing
 from bot.slack_client import make_web_client
 from handlers import register_all
 from scheduler import JobContext
 from scheduler import notices as notice_job
 from storage.db import noting_writes
 
+# Listener threads and how many listeners may wait for one. Python runs one thread at a time, so more workers buy
+# only overlap with Slack and database round trips; the queue limit caps the memory a burst can take.
+LISTENER_WORKERS = 8
+LISTENER_QUEUE = 64
+# Work after the listener (App Home publishes): one thread, as a second would only take the GIL from the acks;
+# the queue holds one entry per person waiting (see Coalescing), so it is sized for a burst of different people.
+LATER_WORKERS = 1
+LATER_QUEUE = 256
+
 
 def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_executor: Executor | None = None) -> App:
-    """Create the Slack app; listeners run after ack on `listener_executor` (a thread pool by default)."""
+    """Create the Slack app; listeners run on `listener_executor` (by default a pool with a bounded queue)."""
     settings = deps.settings
     web_client = client or slack_web_client(deps)
     if deps.deliver_notices is None:
         deps.deliver_notices = notice_sender(deps, web_client)
+    # Under `serve`, work that can wait (republishing an App Home) runs after the listener on its own bounded pool,
+    # once per person however often it is asked for meanwhile; with an executor given (tests, scripted runs) it
+    # runs in the listener, as before.
+    later = Coalescing(BoundedExecutor(workers=LATER_WORKERS, queue_limit=LATER_QUEUE, name="later")) \
+        if listener_executor is None else None
     app = App(
         client=web_client,
         signing_secret=settings.slack_signing_secret,
         # Socket Mode has no HTTP requests to verify, and serve mounts no /slack/events then.
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=False,  # serve checks the token itself, with a clear message
-        listener_executor=listener_executor,
+        listener_executor=listener_executor or BoundedExecutor(workers=LISTENER_WORKERS, queue_limit=LISTENER_QUEUE),
         raise_error_for_unhandled_request=True,  # handlers.errors answers them with a quiet 200
         logger=logging.getLogger("checkin_bot.slack"),
     )
@@ -41,6 +56,7 @@ def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_exec
     def attach_deps(body, context, next):
         context["deps"] = for_request(deps, context)
         context["request_key"] = request_key(body)
+        context["later"] = later
         next()
 
     register_all(app)

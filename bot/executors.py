@@ -1,10 +1,14 @@
-"""An executor that runs work where it is submitted, so scripted runs and tests are deterministic."""
+"""Where listeners run: inline for scripted runs and tests (deterministic), a bounded pool for `serve`."""
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, Future
+import logging
+import threading
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 from slack_bolt.context.ack import Ack
+
+log = logging.getLogger(__name__)
 
 
 class InlineExecutor(Executor):
@@ -47,3 +51,69 @@ def _keep_acknowledgement(fn) -> None:
             given = value.__dict__.get("response")
             value.__class__ = _KeptAck
             value.__dict__["_kept"] = given
+
+
+class BoundedExecutor(Executor):
+    """A thread pool whose queue has a limit: beyond it, `submit` waits for a free slot instead of memory growing.
+
+    Bolt's default pool queues without end, so a burst of App Home opens piles up work (and RSS) faster than it
+    drains. Here at most `workers + queue_limit` tasks are held; the caller of a full pool (a request thread)
+    waits, which slows the senders down rather than the process swelling.
+    """
+
+    def __init__(self, *, workers: int = 8, queue_limit: int = 64, name: str = "listener"):
+        if workers < 1 or queue_limit < 0:
+            raise ValueError("workers must be at least 1 and queue_limit at least 0")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._slots = threading.BoundedSemaphore(workers + queue_limit)
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self._slots.acquire()
+        try:
+            future = self._pool.submit(fn, *args, **kwargs)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _done: self._slots.release())
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class Coalescing:
+    """Run work later on an executor, once per key: a submission whose key is still waiting to start is dropped.
+
+    For work that reads the latest state when it runs (publishing someone's App Home): ten clicks in a burst
+    need one publish, not ten, as long as it starts after the last of them. Once a task starts, a new submission
+    with its key waits again, so nothing written after the start is missed. A failure is logged, as after an ack
+    there is no one left to answer.
+    """
+
+    def __init__(self, executor: Executor):
+        self._executor = executor
+        self._waiting: set = set()
+        self._lock = threading.Lock()
+
+    def submit(self, key, fn) -> bool:
+        """Queue `fn` unless work with `key` is already waiting; True when queued."""
+        with self._lock:
+            if key in self._waiting:
+                return False
+            self._waiting.add(key)
+
+        def run() -> None:
+            with self._lock:
+                self._waiting.discard(key)
+            try:
+                fn()
+            except Exception:
+                log.exception("work after an acknowledgement failed")
+
+        try:
+            self._executor.submit(run)
+        except BaseException:
+            with self._lock:
+                self._waiting.discard(key)
+            raise
+        return True

@@ -6,12 +6,15 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy.orm import make_transient_to_detached
 
 from prompts import blocks
 from storage import notices, people, surfaces
@@ -39,8 +42,14 @@ def deps_of(context) -> Deps:
 
 
 def identify(context, client: WebClient, slack_id: str) -> Caller:
-    """Find the person behind a Slack id and the language to answer them in."""
+    """Find the person behind a Slack id and the language to answer them in (from a short-lived cache if fresh)."""
     deps = deps_of(context)
+    now = deps.clock.now()
+    cached = _CALLERS.get(deps.engine, slack_id, now)
+    if cached is not None:
+        _remember_locale(slack_id, cached.locale)
+        return cached
+    before = people.generation()  # a write to a person from here on (noting the surface too) skips the cache
     with deps.sessions() as session:
         session.info[BOOKKEEPING] = True  # noting the surface is not the person's action: not "saved"
         person = people.by_slack_id(session, slack_id)
@@ -50,7 +59,77 @@ def identify(context, client: WebClient, slack_id: str) -> Caller:
     platform_locale = None if stored_locale else _slack_locale(client, slack_id)
     locale = people.pick_locale(stored_locale, platform_locale, default=deps.settings.default_locale)
     _remember_locale(slack_id, locale)
-    return Caller(slack_id=slack_id, person=person, locale=locale)
+    caller = Caller(slack_id=slack_id, person=person, locale=locale)
+    _CALLERS.put(deps.engine, caller, now=now, generation=before)
+    return caller
+
+
+class CallerCache:
+    """Recent callers per database, each kept for `ttl`, at most `max_size` per database (the oldest go first).
+
+    An ack reads the caller's person row on every request; this saves the query (and the session) when the same
+    person clicks again within seconds. An entry is dropped as soon as this process writes to any person
+    (`people.generation()` moves on: an org import, `checkin here`, an erasure, a role change), so nothing this
+    process did is served stale. Writes by another process (a CLI import while `serve` runs) are seen after
+    `ttl` at most: a few seconds of an old name or locale, never longer. Permission decisions are not cached:
+    each listener still asks storage with the person it gets, and the person's role and manager are at most
+    `ttl` old. Each hit hands out a copy, so no two requests share one mutable row.
+    """
+
+    def __init__(self, *, ttl: timedelta, max_size: int):
+        self.ttl, self.max_size = ttl, max_size
+        self._entries: WeakKeyDictionary[object, OrderedDict[str, tuple[Caller, datetime, int]]] = WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, database: object, slack_id: str, now: datetime) -> Caller | None:
+        with self._lock:
+            entries = self._entries.get(database)
+            entry = entries.get(slack_id) if entries is not None and isinstance(slack_id, str) else None
+            if entry is None:
+                return None
+            caller, expires, generation = entry
+            if now >= expires or generation != people.generation():
+                del entries[slack_id]
+                return None
+        return replace(caller, person=_detached_copy(caller.person)) if caller.person is not None else caller
+
+    def put(self, database: object, caller: Caller, *, now: datetime, generation: int) -> None:
+        if not isinstance(caller.slack_id, str) or generation != people.generation():
+            return  # someone wrote to a person meanwhile: what was read may already be old
+        person = _detached_copy(caller.person) if caller.person is not None else None
+        with self._lock:
+            entries = self._entries.setdefault(database, OrderedDict())
+            entries[caller.slack_id] = (replace(caller, person=person), now + self.ttl, generation)
+            entries.move_to_end(caller.slack_id)
+            while len(entries) > self.max_size:
+                entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _detached_copy(person: Person) -> Person:
+    """A copy of a loaded row that behaves as the row did once its session closed (detached, not new).
+
+    Built as SQLAlchemy builds a loaded row (values straight into the instance dict, no validation): a tenth of
+    the cost of `Person(**values)`, which matters on a path that runs on every ack.
+    """
+    copy = Person._sa_class_manager.new_instance()
+    for name in _PYDANTIC_SLOTS:
+        value = object.__getattribute__(person, name)
+        object.__setattr__(copy, name, value.copy() if isinstance(value, set | dict) else value)
+    copy.__dict__.update({column: getattr(person, column) for column in _PERSON_COLUMNS})
+    make_transient_to_detached(copy)
+    return copy
+
+
+_PYDANTIC_SLOTS = ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+_PERSON_COLUMNS = tuple(column.key for column in Person.__table__.columns)
+# A few seconds: long enough that a burst of clicks by one person reads their row once, short enough that a change
+# made by another process (see CallerCache) is not noticed as stale.
+CALLER_TTL = timedelta(seconds=5)
+_CALLERS = CallerCache(ttl=CALLER_TTL, max_size=10_000)
 
 
 # The language each recent caller was answered in, so an answer can be given in it even when the database is

@@ -50,7 +50,8 @@ def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
     progress = goals.progress_map(session, [*mine, *waiting, *team, *alignment])
     owners = people.names_by_id(session, {goal.owner_id for goal in [*waiting, *team]})
     this_week = checkins.current_week(person, now=now, default_zone=default_zone)
-    followed = improvement.open_plans(session, person)
+    follows_plans = is_hr(person) or _has_reports(session, person)  # no one else can follow a plan: skip the query
+    followed = improvement.open_plans(session, person) if follows_plans else []
     return HomeData(name=person.name, my_goals=mine, waiting=waiting, team_goals=team,
                     alignment_goals=alignment, progress=progress, owner_names=owners,
                     latest_checkin=checkins.latest(session, person),
@@ -58,7 +59,7 @@ def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
                     checked_in_this_week=checkins.existing(session, person, this_week) is not None,
                     cycles=cycles.summaries(session, now=now) if is_hr(person) else None,
                     plans=plan_edits.plans_for_hr(session, person) if is_hr(person) else None,
-                    improvement=followed if followed or is_hr(person) or _has_reports(session, person) else None,
+                    improvement=followed if follows_plans else None,
                     own_plan=_own_plan(session, person))
 
 
@@ -72,14 +73,25 @@ def _own_plan(session, person: Person):
 
 
 def publish_home(client, context, person: Person, *, pages: HomePages | None = None) -> None:
-    """Publish the person's home tab; a failure here must not undo what they just did."""
+    """Publish the person's home tab (later, once for a burst, when the app runs such work later)."""
     if not person.slack_id:
         return
+    later = context.get("later") if hasattr(context, "get") else None
+    if later is None:
+        return _publish_now(client, context, person, pages=pages)
+    deps, locale = deps_of(context), locale_of(context, person)
+    pages = pages or HomePages()
+    later.submit(("home", person.id, pages.to_value()),
+                 lambda: _publish_now(client, {"deps": deps}, person, pages=pages, locale=locale))
+
+
+def _publish_now(client, context, person: Person, *, pages: HomePages | None = None, locale: str | None = None):
+    """Publish the person's home tab now; a failure here must not undo what they just did."""
     deps = deps_of(context)
     with deps.sessions() as session:
         data = load_home(session, person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
     try:
-        client.views_publish(user_id=person.slack_id, view=home_view(data, locale=locale_of(context, person),
+        client.views_publish(user_id=person.slack_id, view=home_view(data, locale=locale or locale_of(context, person),
                                                                      pages=pages or HomePages()))
     except SlackApiError as exc:
         log.warning("views.publish failed: %s", exc.response.get("error"))

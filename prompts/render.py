@@ -28,6 +28,8 @@ def _environment(locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Templates ship with the code and do not change while it runs: no stat() of the file on every render.
+        auto_reload=False,
     )
     env.filters["e"] = mrkdwn_escape
     return env

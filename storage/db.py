@@ -78,14 +78,31 @@ def noting_writes(sessions, on_write: Callable[[], None]):
     def tracked() -> Iterator[Session]:
         changed: list[bool] = []
         with sessions() as session:
-            event.listen(session, "after_flush", lambda s, _ctx: changed.append(bool(s.new or s.dirty or s.deleted)))
-            event.listen(session, "do_orm_execute",
-                         lambda state: changed.append(state.is_insert or state.is_update or state.is_delete))
+            session.info[_CHANGES] = changed  # filled by the two listeners below
             yield session
         if any(changed) and not session.info.get(BOOKKEEPING):
             on_write()
 
     return tracked
+
+
+# Where a tracked session's writes are noted. The listeners are registered once for every session rather than on
+# each tracked one: registering on an instance costs more than the session itself, on every request.
+_CHANGES = "noted_changes"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, _context) -> None:
+    changed = session.info.get(_CHANGES)
+    if changed is not None:
+        changed.append(bool(session.new or session.dirty or session.deleted))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    changed = state.session.info.get(_CHANGES)
+    if changed is not None:
+        changed.append(state.is_insert or state.is_update or state.is_delete)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -765,11 +765,19 @@ def team_goals(session: Session, viewer: Person) -> list[Goal]:
     reports = list(session.exec(select(Person.id).where(Person.manager_id == viewer.id, Person.active)))
     if not reports and viewer.role != Role.MANAGER:
         return []
-    wanted = [(Goal.level == GoalLevel.INDIVIDUAL) & col(Goal.owner_id).in_(reports)]
+    # Found by owner and team (their indexes), the level checked here: asked for `level = ...` too, SQLite walks the
+    # level index, which holds most of the goals in the org.
+    where = [col(Goal.owner_id).in_(reports)]
     if viewer.team_id is not None:
-        wanted.append((Goal.level == GoalLevel.TEAM) & (Goal.team_id == viewer.team_id))
+        where.append(Goal.team_id == viewer.team_id)
+    found = select(Goal.id, Goal.level, Goal.owner_id, Goal.team_id).where(or_(*where), col(Goal.archived_at).is_(None))
+    wanted = [goal_id for goal_id, level, owner_id, team_id in session.exec(found)
+              if (level == GoalLevel.INDIVIDUAL and owner_id in reports)
+              or (level == GoalLevel.TEAM and team_id is not None and team_id == viewer.team_id)]
+    if not wanted:
+        return []
     team_first = case((Goal.level == GoalLevel.TEAM, 0), else_=1)
-    query = select(Goal).where(or_(*wanted), col(Goal.archived_at).is_(None))
+    query = select(Goal).where(col(Goal.id).in_(wanted))
     return list(session.exec(query.order_by(team_first, _NOT_DONE_FIRST, Goal.due_date, Goal.id)))
 
 

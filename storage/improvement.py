@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from storage import audit
 from storage.models import TEXT_MAX, ImprovementCheck, ImprovementPlan, Person, ReviewCycle
 from storage.parsing import iso_date
-from storage.permissions import below, can_view_person, is_hr, manages
+from storage.permissions import can_view_person, is_hr, managed_among, manages
 
 CAUSES = ("skills", "resources", "circumstances", "other")
 MAX_CHECKS = 6
@@ -201,7 +201,8 @@ def open_plans(session: Session, viewer: Person) -> list[ImprovementView]:
     """
     query = select(ImprovementPlan).where(ImprovementPlan.state == OPEN)
     if not is_hr(viewer):
-        query = query.where(col(ImprovementPlan.person_id).in_(below(viewer)))
+        open_people = select(ImprovementPlan.person_id).where(ImprovementPlan.state == OPEN)
+        query = query.where(col(ImprovementPlan.person_id).in_(managed_among(viewer, open_people)))
     plans = list(session.exec(query.order_by(col(ImprovementPlan.id))))
     if not plans:
         return []

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from storage.models import Person, Role
 from storage.org import normalize_locale
 
 SLACK_ID_MAX = 32  # the width of Person.slack_id
+
+_generation = itertools.count()
+_current_generation = [next(_generation)]
+
+
+def generation() -> int:
+    """A number that moves on whenever this process writes to a person: caches of people compare it."""
+    return _current_generation[0]
+
+
+def _moved_on() -> None:
+    _current_generation[0] = next(_generation)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_person_flush(session, _context) -> None:
+    if any(isinstance(row, Person) for row in (*session.new, *session.dirty, *session.deleted)):
+        _moved_on()
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _note_person_statement(state) -> None:
+    if (state.is_update or state.is_delete) and any(
+            mapper.class_ is Person for mapper in (state.all_mappers or ())):
+        _moved_on()
 
 
 def by_slack_id(session: Session, slack_id: str) -> Person | None:

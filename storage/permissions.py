@@ -8,6 +8,9 @@ from sqlmodel import Session, col, select
 
 from storage.models import Person, Role
 
+# Made once: an alias is costly to build, and the queries below are built on every App Home.
+_REPORT, _FIRST, _STEP = aliased(Person), aliased(Person), aliased(Person)
+
 
 class PermissionDenied(Exception):
     """The person may not do this; str() is a short English reason for logs, surfaces show their own words."""
@@ -45,9 +48,26 @@ def below(manager: Person) -> Select:
     if not manager.active or manager.id is None:
         return select(Person.id).where(false())
     tree = select(Person.id).where(Person.manager_id == manager.id).cte("below", recursive=True)
-    report = aliased(Person)
-    tree = tree.union(select(report.id).join(tree, col(report.manager_id) == tree.c.id))
+    tree = tree.union(select(_REPORT.id).join(tree, col(_REPORT.manager_id) == tree.c.id))
     return select(tree.c.id).where(tree.c.id != manager.id)
+
+
+def managed_among(manager: Person, people: Select) -> Select:
+    """A query for the ids among `people` (a query of person ids) that `manager` is above, directly or skip-level.
+
+    It walks up from those people rather than down from the manager, so its cost follows how many people are
+    asked about and how deep the chain is, never how many people are below the manager (the top of a 50,000
+    person org). UNION ends the walk on a reporting cycle in bad data.
+    """
+    if not manager.active or manager.id is None:
+        return select(Person.id).where(false())
+    start = people.subquery()
+    asked = start.c[list(start.c.keys())[0]]
+    chain = select(_FIRST.id.label("subject"), _FIRST.manager_id.label("above")).where(
+        col(_FIRST.id).in_(select(asked))).cte("chain", recursive=True)
+    chain = chain.union(select(chain.c.subject, _STEP.manager_id).join(_STEP, col(_STEP.id) == chain.c.above)
+                        .where(chain.c.above != manager.id))
+    return select(chain.c.subject).where(chain.c.above == manager.id, chain.c.subject != manager.id)
 
 
 def has_reports(session: Session, manager: Person) -> bool:

@@ -13,6 +13,8 @@ from bot.emulator import SignedSlackClient
 from bot.executors import InlineExecutor
 from bot.server import BackgroundServer, build_asgi
 from bot.settings import Settings
+from handlers.context import CALLER_TTL
+from prompts.checkin_blocks import SNOOZE_ACTION
 from storage.db import make_engine, session_factory, upgrade
 from storage.models import CheckIn
 from tests.builders import approved_goal, load_org
@@ -66,7 +68,10 @@ def test_a_stopped_database_gets_clear_answers_loses_nothing_acknowledged_and_co
     form = opened_view(emulator)
 
     postgres.stop()
-    for command, text in (("/goal", "list"), ("/goal", "help"), ("/checkin", "history"), ("/checkin", "")):
+    clock.advance(CALLER_TTL)  # who the caller is was read moments ago: a few seconds on, it is read again
+    helped = slack.slash_command(EMPLOYEE, "/goal", "help")  # needs no records: help, or the clear answer
+    assert helped.status == 200 and helped.json()["text"]
+    for command, text in (("/goal", "list"), ("/checkin", "history"), ("/checkin", "")):
         response, seconds = timed(lambda c=command, t=text: slack.slash_command(EMPLOYEE, c, t))
         assert response.status == 200 and seconds < SLACKS_PATIENCE, (command, text, response)
         answer = response.json()
@@ -76,6 +81,12 @@ def test_a_stopped_database_gets_clear_answers_loses_nothing_acknowledged_and_co
     assert response.status == 200 and seconds < SLACKS_PATIENCE
     assert response.json()["response_action"] == "errors"  # the modal stays open with what they typed
     assert "can't reach my records" in next(iter(response.json()["errors"].values()))
+    reminder = {"channel": f"D{EMPLOYEE}", "ts": "1.000001", "blocks": []}  # a button under a DM the bot sent
+    clicked, seconds = timed(lambda: slack.block_action(EMPLOYEE, f"{SNOOZE_ACTION}-2h", "2026-W48|2h",
+                                                       message=reminder))
+    assert clicked.status == 200 and seconds < SLACKS_PATIENCE
+    [answer] = [call.params["text"] for call in emulator.calls_to("response_url")]
+    assert "can't reach my records" in answer  # under the message, since the button was already acknowledged
 
     postgres.start()
     back = slack.slash_command(EMPLOYEE, "/goal", "list")  # the pool notices its dead connections by itself

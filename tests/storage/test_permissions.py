@@ -11,7 +11,9 @@ from storage.permissions import (
     PermissionDenied,
     can_decide_for,
     can_view_person,
+    has_reports,
     is_hr,
+    managed_among,
     managed_ids,
     manages,
     require_view_person,
@@ -94,6 +96,42 @@ def test_managed_ids_are_everyone_below_a_manager(session, people):
     assert managed_ids(session, people["UCEO"]) == expected
     assert managed_ids(session, people["UMGR1"]) == {people["UEMP1"].id, people["UEMP2"].id}
     assert managed_ids(session, people["UEMP1"]) == set()
+
+
+def ids_among(session, manager: Person, candidates: list[Person]) -> set[int]:
+    asked = select(Person.id).where(Person.id.in_([person.id for person in candidates]))
+    return set(session.exec(managed_among(manager, asked)))
+
+
+def test_managed_among_keeps_only_the_people_below_a_manager(session, people):
+    everyone = list(people.values())
+
+    assert ids_among(session, people["UCEO"], everyone) == managed_ids(session, people["UCEO"])
+    assert ids_among(session, people["UMGR1"], everyone) == {people["UEMP1"].id, people["UEMP2"].id}
+    assert ids_among(session, people["UMGR1"], [people["UEMP3"], people["UMGR1"]]) == set()
+    assert ids_among(session, people["UEMP1"], everyone) == set()
+
+
+def test_managed_among_walks_past_a_departed_middle_manager_but_not_for_one_who_left(session, people):
+    leave(session, people["UMGR1"])
+
+    assert ids_among(session, people["UCEO"], [people["UEMP1"]]) == {people["UEMP1"].id}
+    assert ids_among(session, people["UMGR1"], [people["UEMP1"]]) == set()
+
+
+def test_managed_among_ends_on_a_reporting_cycle(session, people):
+    people["UCEO"].manager_id = people["UEMP1"].id
+    session.flush()
+
+    assert ids_among(session, people["UMGR2"], [people["UEMP1"]]) == set()
+    assert ids_among(session, people["UMGR1"], [people["UEMP3"]]) == {people["UEMP3"].id}
+
+
+def test_has_reports_answers_for_managers_with_someone_directly_below(session, people):
+    assert has_reports(session, people["UMGR1"]) and has_reports(session, people["UCEO"])
+    assert not has_reports(session, people["UEMP1"]) and not has_reports(session, people["UHR1"])
+    leave(session, people["UMGR2"])
+    assert not has_reports(session, people["UMGR2"])
 
 
 @pytest.mark.parametrize("viewer", ["UEMP1", "UMGR1", "UCEO", "UHR1", "UADM"])

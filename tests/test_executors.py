@@ -1,0 +1,105 @@
+"""The listener pools: the bounded one makes a full queue wait instead of growing; later work runs once a burst."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.executors import BoundedExecutor, Coalescing
+
+
+@pytest.fixture
+def pool():
+    executor = BoundedExecutor(workers=1, queue_limit=1, name="test-bounded")
+    yield executor
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit_in_thread(pool: BoundedExecutor, fn) -> tuple[threading.Thread, threading.Event]:
+    submitted = threading.Event()
+
+    def submit():
+        pool.submit(fn)
+        submitted.set()
+
+    thread = threading.Thread(target=submit, daemon=True)
+    thread.start()
+    return thread, submitted
+
+
+def test_it_makes_a_submission_wait_while_the_workers_and_the_queue_are_full(pool):
+    release = threading.Event()
+    running = threading.Event()
+
+    def blocker():
+        running.set()
+        release.wait(10)
+
+    pool.submit(blocker)  # the one worker
+    assert running.wait(10)
+    pool.submit(lambda: None)  # the one queued slot
+    thread, submitted = _submit_in_thread(pool, lambda: None)
+    assert not submitted.wait(0.05)  # waits: nothing was taken from the queue
+    release.set()
+    assert submitted.wait(10)
+    thread.join(10)
+
+
+def test_it_runs_every_task_it_accepts_and_hands_back_results_and_errors(pool):
+    def fail():
+        raise ValueError("boom")
+
+    assert pool.submit(lambda: 41 + 1).result(10) == 42
+    assert isinstance(pool.submit(fail).exception(10), ValueError)
+    # a failed task frees its slot like a finished one: two more fit at once
+    first, second = pool.submit(lambda: 1), pool.submit(lambda: 2)
+    assert (first.result(10), second.result(10)) == (1, 2)
+
+
+def test_it_refuses_a_pool_without_workers():
+    with pytest.raises(ValueError):
+        BoundedExecutor(workers=0)
+
+
+def test_it_runs_work_asked_for_again_while_it_waits_only_once(pool):
+    release, running = threading.Event(), threading.Event()
+    ran: list[str] = []
+    pool.submit(lambda: (running.set(), release.wait(10)))  # keeps the one worker busy
+    assert running.wait(10)
+    later = Coalescing(pool)
+    assert later.submit("home:7", lambda: ran.append("first"))
+    assert not later.submit("home:7", lambda: ran.append("second"))  # still waiting: one publish covers both
+    release.set()
+    pool.shutdown(wait=True)
+    assert ran == ["first"]
+
+
+def test_it_runs_work_asked_for_again_once_the_earlier_run_has_started(pool):
+    started, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+    later = Coalescing(pool)
+
+    def first():
+        started.set()
+        release.wait(10)
+        ran.append("first")
+
+    assert later.submit("home:7", first)
+    assert started.wait(10)
+    assert later.submit("home:7", lambda: ran.append("second"))  # the first may have read before the change
+    release.set()
+    pool.shutdown(wait=True)
+    assert ran == ["first", "second"]
+
+
+def test_it_logs_a_failure_of_later_work_and_keeps_going(pool, caplog):
+    later = Coalescing(pool)
+
+    def fail():
+        raise RuntimeError("boom")
+
+    later.submit("a", fail)
+    later.submit("b", lambda: None)
+    pool.shutdown(wait=True)
+    assert "work after an acknowledgement failed" in caplog.text
