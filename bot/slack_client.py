@@ -13,6 +13,8 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from scheduler.pacing import retry_after
+
 RETRIED_STATUSES = {500, 502, 503, 504}
 MAX_RETRIES = 3
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -68,13 +70,7 @@ class RateLimitRetry(_WaitingRetryHandler):
         return response is not None and response.status_code == 429
 
     def wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
-        headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
-        value = headers.get("retry-after")
-        raw = value[0] if isinstance(value, list) else value
-        try:
-            return max(float(raw), 0.0)
-        except (TypeError, ValueError):
-            return 1.0
+        return retry_after(response)
 
 
 class _UnansweredRetry(_WaitingRetryHandler):

@@ -120,7 +120,7 @@ class PacedRateLimitRetry(RetryHandler):
         method = _method_of(request.url, self._base_url)
         if self._pacer.stopped:
             return  # the 429 stands: the delivery is recorded for a retry and the worker ends
-        self._pacer.pause(method, _retry_after(response), workspace=self._workspace)
+        self._pacer.pause(method, retry_after(response), workspace=self._workspace)
         self._pacer.acquire(method, workspace=self._workspace)
         state.next_attempt_requested = True
         state.increment_current_attempt()
@@ -154,7 +154,8 @@ def _method_of(url: str, base_url: str) -> str:
     return method.split("?", 1)[0]
 
 
-def _retry_after(response: HttpResponse | None) -> float:
+def retry_after(response: HttpResponse | None) -> float:
+    """Return the seconds a 429 asks to wait (Retry-After), 1 when it does not say."""
     headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
     value = headers.get("retry-after")
     raw = value[0] if isinstance(value, list) else value
