@@ -18,7 +18,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from prompts import refusal_blocks
+from prompts import blocks, refusal_blocks
 from prompts.render import label
 from storage import parsing, people
 
@@ -329,38 +329,47 @@ def refuse(ack, body: Mapping, context, client) -> None:
     locale = _locale(context, body)
     words = label("error_malformed", locale)
     acked = ack is None or getattr(ack, "response", None) is not None
+    answer = refusal_acknowledgement(body, words, locale=locale)
+    if not acked:
+        ack(answer) if answer else ack()
+    if answer is None and body.get("type") in ("block_actions", None) and "event" not in body:
+        answer_privately(body, client, words)
+
+
+def refusal_acknowledgement(body: Mapping, words: str, *, locale: str) -> dict | None:
+    """The acknowledgement that itself carries `words` in the form the payload expects; None for a button or an
+    event, which are acknowledged empty and answered afterwards (`answer_privately`).
+
+    A submission keeps its modal open with the words on its first input; one with no input is replaced by a modal
+    that says them. Shared by the malformed-payload guard and the error handler.
+    """
     kind = body.get("type")
     if kind == "view_submission":
-        if not acked:
-            inputs = input_block_ids(body.get("view") or {})
-            if inputs:
-                ack(response_action="errors", errors={inputs[0]: words})
-            else:
-                ack(response_action="update", view=refusal_blocks.refusal_modal(words, locale=locale))
-        return
+        inputs = input_block_ids(body.get("view") or {})
+        if inputs:
+            return {"response_action": "errors", "errors": {inputs[0]: words}}
+        return {"response_action": "update", "view": refusal_blocks.refusal_modal(words, locale=locale)}
     if kind == "block_suggestion":
-        if not acked:
-            ack(options=[])
-        return
-    if "command" in body and not acked:
-        ack(text=words, response_type="ephemeral")
-        return
-    if not acked:
-        ack()
-    if kind in ("block_actions", None) and "event" not in body:
-        _tell(body, client, words)
+        return {"options": []}
+    if "command" in body:
+        return {"response_type": "ephemeral", **blocks.markdown_message(words)}
+    return None
 
 
-def _tell(body: Mapping, client, words: str) -> None:
-    """Answer privately under the message clicked, else in a DM; a refusal that cannot be delivered is dropped."""
-    url = body.get("response_url")
+def answer_privately(body: Mapping, client, words: str) -> None:
+    """Answer under the message or command (response_url), else in the sender's DM; one that cannot be
+    delivered is logged and dropped, so answering never fails in its turn."""
+    urls = body.get("response_urls") if isinstance(body.get("response_urls"), list) else []
+    url = body.get("response_url") or next(
+        (u.get("response_url") for u in urls if isinstance(u, dict) and u.get("response_url")), None)
     try:
         if isinstance(url, str) and url.startswith(("https://", "http://")):
-            WebhookClient(url).send(text=words, response_type="ephemeral", replace_original=False)
+            WebhookClient(url).send(response_type="ephemeral", replace_original=False,
+                                    **blocks.markdown_message(words))
         elif client is not None:
-            client.chat_postMessage(channel=caller_id(body), text=words)
+            client.chat_postMessage(channel=caller_id(body), **blocks.markdown_message(words))
     except (Malformed, SlackApiError, OSError) as error:
-        log.info("could not deliver a refusal: %s", error)
+        log.info("could not deliver an answer: %s", error)
 
 
 def _locale(context, body: Mapping) -> str:
