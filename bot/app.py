@@ -36,6 +36,7 @@ def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_exec
     web_client = client or slack_web_client(deps)
     if deps.deliver_notices is None:
         deps.deliver_notices = notice_sender(deps, web_client)
+        deps.drain_notices = notice_drain(deps, web_client)
     # Under `serve`, work that can wait (republishing an App Home) runs after the listener on its own bounded pool,
     # once per person however often it is asked for meanwhile; with an executor given (tests, scripted runs) it
     # runs in the listener, as before.
@@ -87,8 +88,20 @@ def notice_sender(deps: Deps, client: WebClient):
     """Return how listeners deliver the notices they queued: now, on this thread, through the delivery log."""
 
     def deliver_now(queued: list) -> list[str]:
-        context = JobContext(sessions=deps.sessions, client=client, now=deps.clock.now(), config=job_config(
-            deps.settings), worker=f"listener:{os.getpid()}", teams=deps.teams)
-        return notice_job.deliver_queued(context, queued)
+        return notice_job.deliver_queued(_listener_job_context(deps, client), queued)
 
     return deliver_now
+
+
+def notice_drain(deps: Deps, client: WebClient):
+    """Return how work after an ack delivers every notice waiting, as the `notices` job would."""
+
+    def drain() -> None:
+        notice_job.run(_listener_job_context(deps, client))
+
+    return drain
+
+
+def _listener_job_context(deps: Deps, client: WebClient) -> JobContext:
+    return JobContext(sessions=deps.sessions, client=client, now=deps.clock.now(), config=job_config(deps.settings),
+                      worker=f"listener:{os.getpid()}", teams=deps.teams)

@@ -26,6 +26,13 @@ class Deps:
     teams: TeamsSender | None = None  # set when the Teams app is mounted: how Slack's listeners reach Teams people
     # Delivers notices a listener just queued (storage.notices), through the delivery log; set by bot.app.
     deliver_notices: Callable[[list], list[str]] | None = None
+    # Delivers every notice waiting (the `notices` job's pass), for work after an ack; set by bot.app.
+    drain_notices: Callable[[], None] | None = None
+
+    @property
+    def schedule(self) -> JobConfig:
+        """The configured send times and defaults, as the jobs read them."""
+        return job_config(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None, **overrides) -> Deps:

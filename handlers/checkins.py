@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
-from bot.deps import job_config
+from actions import checkins as checkin_actions
+from actions.perform import perform
 from handlers import checkin_flow
 from handlers.context import (
+    answer_of,
+    asked_by,
+    deliver_after_ack,
     deps_of,
     identify,
-    locale_of,
     mentioned_slack_id,
-    send_to,
     stranger_reply,
     subcommand_of,
     tell,
@@ -35,17 +35,12 @@ from handlers.payloads import (
     record_id,
     trigger_id,
 )
-from prompts import blocks, checkin_blocks, label, render
-from prompts.goal_blocks import error_text, modal_errors, number
-from prompts.welcome_blocks import welcome_message
-from storage import checkins, deliveries, goals, people, surfaces, welcome
-from storage.models import CheckIn, Person
-from storage.permissions import PermissionDenied
-from storage.weeks import ActiveHours, local_moment
+from prompts import blocks, checkin_blocks
+from prompts.goal_blocks import error_text, modal_errors
+from storage import checkins, people
+from storage.models import Person
 
 GOAL_FIELD = re.compile(r"^goal:([0-9]+):(value|status)$")
-ALERT_JOB = "blocker-alerts"
-MORNING_HOUR = 9
 
 
 def register(app: App) -> None:
@@ -82,20 +77,14 @@ def checkin_command(ack, command, context, client) -> None:
 
 def here_reply(context, person: Person, *, locale: str) -> dict:
     """Send this person's reminders and other scheduled messages to Slack from now on (they may use Teams too)."""
-    deps = deps_of(context)
-    with deps.sessions() as session:
-        surfaces.prefer(session, person, surfaces.SLACK, now=deps.clock.now())
-    return blocks.markdown_message(label("surface_preferred", locale, surface="Slack"))
+    return answer_of(context, checkin_actions.prefer_surface, person, locale)
 
 
 def welcome_reply(context, person: Person, *, locale: str) -> dict:
     """The getting-started guide for the person's role, as the welcome job sends it."""
-    deps = deps_of(context)
-    config = job_config(deps.settings)
-    with deps.sessions() as session:
-        guide = welcome.guide_for(session, person)
-    return welcome_message(guide, name=person.name, reminder=config.reminder_slot, nudge=config.nudge_slot,
-                           digest=config.digest_slot, locale=locale)
+    schedule = deps_of(context).schedule
+    return answer_of(context, checkin_actions.welcome_guide, person, locale, reminder=schedule.reminder_slot,
+                     nudge=schedule.nudge_slot, digest=schedule.digest_slot)
 
 
 def open_from_button(ack, body, action, context, client) -> None:
@@ -133,140 +122,59 @@ def _goal_field(block_id: str) -> tuple[str, str] | None:
 
 
 def submit_checkin(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
     caller = identify(context, client, caller_id(body))
     if caller.person is None:  # only a forged submission gets here: the command refuses strangers
         return ack(response_action="errors", errors=inline_errors(
             {"confidence": error_text("not_in_directory", caller.locale)}, view, fallback="confidence"))
-    try:
-        recorded = checkin_flow.record_checkin(deps, caller.person, checkin_input(view), locale=caller.locale)
-    except checkins.CheckinValidationError as error:
-        errors = modal_errors(error.errors, caller.locale)
+    outcome = perform(deps_of(context), checkin_actions.check_in, asked_by(context, caller.person, caller.locale),
+                      form=checkin_input(view))
+    if not outcome.ok:
+        errors = modal_errors(outcome.errors, caller.locale)
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="confidence"))
-    except (PermissionDenied, goals.GoalError):
-        errors = {"confidence": error_text("goal_not_yours", caller.locale)}
-        return ack(response_action="errors", errors=errors)
     ack()
-    result, manager = recorded.result, recorded.manager
-    told_manager = result.needs_manager and manager is not None and _alert_manager(context, client, caller.person,
-                                                                                     manager, result.checkin)
-    client.chat_postMessage(channel=caller.person.slack_id, **checkin_blocks.thanks(
-        name=caller.person.name, week=result.checkin.week, created=result.created, late=result.late,
-        streak=recorded.streak, goals=recorded.goal_lines, told_manager=told_manager,
-        manager=manager.name if manager else "", locale=caller.locale))
+    deliver_after_ack(context, outcome)
     publish_home(client, context, caller.person)
-
-
-def _alert_manager(context, client, employee: Person, manager: Person, checkin: CheckIn) -> bool:
-    """DM the manager once per week about a blocker or low confidence; True when they know."""
-    deps = deps_of(context)
-    period = f"{checkin.week}:{employee.id}"
-    with deps.sessions() as session:
-        claim = deliveries.claim(session, job=ALERT_JOB, person_id=manager.id, period=period, now=deps.clock.now(),
-                                 worker="listener")
-    if claim is None:
-        return True  # told earlier this week
-    if not manager.slack_id:
-        return False
-    message = checkin_blocks.blocker_alert(
-        name=employee.name, week=checkin.week, confidence=checkin.confidence, blockers=checkin.blockers,
-        help_needed=checkin.help_needed, checkin_id=checkin.id, locale=locale_of(context, manager))
-    try:
-        response = client.chat_postMessage(channel=manager.slack_id, **message)
-    except SlackApiError as exc:
-        with deps.sessions() as session:
-            deliveries.mark_failed(session, claim.delivery.id, now=deps.clock.now(),
-                                   error=str(exc.response.get("error")), permanent=True)
-        return False
-    with deps.sessions() as session:
-        deliveries.mark_sent(session, claim.delivery.id, now=deps.clock.now(), channel=response["channel"],
-                             message_ref=response["ts"])
-    return True
 
 
 def snooze(ack, body, action, context, client) -> None:
     """Snooze a reminder for two hours or until tomorrow morning, within the person's waking hours."""
     ack()
-    deps = deps_of(context)
     caller = identify(context, client, caller_id(body))
     week, choice = fields(action_value(action), separator="|", count=2) or ("", "")
     if iso_week(week) is None or choice not in checkin_blocks.SNOOZE_CHOICES:
         raise Malformed("a snooze button's value is not week|choice")
     if caller.person is None:
         return
-    zone = people.zone_of(caller.person, default=deps.settings.default_timezone)
-    at = snooze_until(deps.clock.now(), choice, zone)
-    with deps.sessions() as session:
-        deliveries.schedule(session, job="checkin-reminders", person_id=caller.person.id, period=f"{week}:snooze",
-                            at=at, now=deps.clock.now())
-    local = at.astimezone(zone)
-    when = f"{label('date', caller.locale, d=local.date())} {local:%H:%M}"
-    message = checkin_blocks.snoozed(at=when, locale=caller.locale)
+    outcome = perform(deps_of(context), checkin_actions.snooze_reminder,
+                      asked_by(context, caller.person, caller.locale), week=week, choice=choice)
+    message = outcome.reply or blocks.markdown_message(error_text(outcome.errors["snooze"], caller.locale))
     if where := message_ref(body):
         client.chat_update(**where, **message)
     else:
         client.chat_postMessage(channel=caller.person.slack_id, **message)
 
 
-def snooze_until(now: datetime, choice: str, zone) -> datetime:
-    """Return when a snoozed reminder comes back: in 2 hours (not at night), or at 09:00 tomorrow."""
-    if choice == "morning":
-        tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-        return local_moment(tomorrow, time(MORNING_HOUR), zone)
-    return ActiveHours().next_opening(now + timedelta(hours=2), zone)
-
-
 def history_reply(context, viewer: Person, argument: str, *, locale: str) -> dict:
     """Build `/checkin history [@person]`: your own, a report's (managers), anyone's (HR)."""
-    deps = deps_of(context)
-    with deps.sessions() as session:
-        subject = viewer
-        if argument:
-            slack_id = mentioned_slack_id(argument)
+    subject = viewer
+    if argument:
+        slack_id = mentioned_slack_id(argument)
+        with deps_of(context).sessions() as session:
             subject = people.by_slack_id(session, slack_id) if slack_id else None
-        try:
-            if subject is None:
-                raise PermissionDenied("unknown person")
-            entries = checkins.history(session, viewer, subject)
-        except PermissionDenied:
-            return blocks.markdown_message(render("checkin_history_not_allowed", locale))
-        rendered = [history_entry(session, checkin, progress, locale=locale) for checkin, progress in entries]
-    return checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name, locale=locale)
-
-
-def history_entry(session, checkin: CheckIn, progress, *, locale: str) -> dict:
-    titles = {p.goal_id: session.get(goals.Goal, p.goal_id) for p in progress}
-    return {
-        "week": checkin.week, "late": checkin.late, "confidence": checkin.confidence,
-        "highlights": checkin.highlights, "blockers": checkin.blockers, "help_needed": checkin.help_needed,
-        "goals": [{"title": titles[p.goal_id].title, "value": number(p.value),
-                   "status": label(f"status_{p.status}", locale)} for p in progress],
-    }
+    return answer_of(context, checkin_actions.history, viewer, locale, subject=subject)
 
 
 def away_reply(context, person: Person, argument: str, *, locale: str) -> dict:
     """Handle `/checkin away until YYYY-MM-DD` and `/checkin back`."""
-    deps = deps_of(context)
-    until_text = argument.strip()
-    if until_text.lower().startswith("until"):
-        until_text = until_text[5:].strip()
-    if argument and not until_text:
-        until_text = "?"
-    try:
-        with deps.sessions() as session:
-            until = checkins.set_away(session, person, until=until_text or None, now=deps.clock.now(),
-                                      default_zone=deps.settings.default_timezone)
-    except checkins.CheckinValidationError as error:
-        return blocks.markdown_message(error_text(next(iter(error.errors.values())), locale))
-    shown = label("date", locale, d=until) if until else None
-    return checkin_blocks.away(until=shown, locale=locale)
+    return answer_of(context, checkin_actions.set_away, person, locale, argument=argument)
 
 
 def open_reply(ack, body, action, context, client) -> None:
     ack()
     caller = identify(context, client, caller_id(body))
     checkin_id = record_id(action_value(action))
-    subject = checkin_flow.checkin_subject(deps_of(context), caller.person, checkin_id)
+    with deps_of(context).sessions() as session:
+        subject = checkin_actions.checkin_subject(session, caller.person, checkin_id)
     if subject is None:
         return tell(client, body, error_text("reply_not_allowed", caller.locale))
     view = checkin_blocks.reply_modal(checkin_id=checkin_id, name=subject.name, locale=caller.locale)
@@ -275,14 +183,12 @@ def open_reply(ack, body, action, context, client) -> None:
 
 def submit_reply(ack, body, view, context, client) -> None:
     caller = identify(context, client, caller_id(body))
-    subject = checkin_flow.checkin_subject(deps_of(context), caller.person, metadata_id(view))
-    text = (view_values(view).get("reply") or "").strip()
-    if subject is None:
+    if caller.person is None:
         return ack(response_action="errors", errors={"reply": error_text("reply_not_allowed", caller.locale)})
-    if not text:
-        return ack(response_action="errors", errors={"reply": error_text("comment_missing", caller.locale)})
+    outcome = perform(deps_of(context), checkin_actions.reply_to_checkin,
+                      asked_by(context, caller.person, caller.locale), checkin_id=metadata_id(view),
+                      text=view_values(view).get("reply") or "")
+    if not outcome.ok:
+        return ack(response_action="errors", errors=modal_errors(outcome.errors, caller.locale))
     ack()
-    send_to(context, client, subject, checkin_blocks.manager_reply(
-        manager=caller.person.name, text=text, locale=locale_of(context, subject)))
-
-
+    deliver_after_ack(context, outcome)

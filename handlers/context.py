@@ -16,6 +16,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import make_transient_to_detached
 
+from actions import perform
+from actions.outcome import Asked, Outcome
 from prompts import blocks
 from storage import notices, people, surfaces
 from storage.db import BOOKKEEPING
@@ -39,6 +41,33 @@ class Caller:
 
 def deps_of(context) -> Deps:
     return context["deps"]
+
+
+def asked_by(context, person: Person, locale: str) -> Asked:
+    """The action's view of a Slack request: who, in which language, when, and the request's key."""
+    deps = deps_of(context)
+    return Asked(person=person, locale=locale, now=deps.clock.now(), surface=surfaces.SLACK,
+                 request=context.get("request_key") or "", default_zone=deps.settings.default_timezone,
+                 default_locale=deps.settings.default_locale)
+
+
+def answer_of(context, action, person: Person, locale: str, /, **inputs) -> dict:
+    """Run an action whose outcome is an answer shown at once; what it queued is delivered after."""
+    outcome = perform.perform(deps_of(context), action, asked_by(context, person, locale), **inputs)
+    deliver_after_ack(context, outcome)
+    return outcome.reply
+
+
+def deliver_after_ack(context, outcome: Outcome) -> None:
+    """Deliver what an action queued: later on the app's own pool under `serve` (the ack is not kept waiting,
+    and a burst is delivered in one pass), else now on this thread (tests and scripted runs)."""
+    if not outcome.queued:
+        return
+    deps, later = deps_of(context), context.get("later")
+    if later is not None and deps.drain_notices is not None:
+        later.submit(("notices",), deps.drain_notices)
+    else:
+        perform.deliver(deps, outcome)
 
 
 def identify(context, client: WebClient, slack_id: str) -> Caller:

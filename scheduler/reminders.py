@@ -18,7 +18,7 @@ from storage import checkins, deliveries, people
 from storage.models import Delivery, Person
 from storage.weeks import next_slot, shift_week, week_key
 
-JOB = "checkin-reminders"
+JOB = checkins.REMINDERS_JOB
 FOLLOW_UP = "follow-up"
 SNOOZE = "snooze"
 

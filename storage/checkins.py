@@ -35,6 +35,7 @@ LATE_WEEKS = 1  # only last week can be filed late
 AWAY_MAX_DAYS = 365
 NEEDS_MANAGER_CONFIDENCE = 2  # this low or lower, the manager should hear about it
 MANAGER_NUDGES_JOB = "manager-nudges"
+REMINDERS_JOB = "checkin-reminders"  # the scheduler's job; snoozes are scheduled in its delivery keys
 # Fortnightly teams count weeks from this Monday, so every team agrees which weeks are on.
 CADENCE_ANCHOR = date(2024, 1, 1)
 

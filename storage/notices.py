@@ -18,6 +18,7 @@ from storage.models import Delivery, DeliveryStatus
 
 JOB = "notices"
 KEY_MAX = 40  # the delivery log's period column
+SURFACE, MESSAGE = "surface", "message"  # a pinned notice's payload; an unpinned one is the message itself
 
 
 def key_for(*parts: object) -> str:
@@ -28,17 +29,31 @@ def key_for(*parts: object) -> str:
     return "h:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[: KEY_MAX - 2]
 
 
-def queue(session: Session, *, person_id: int, key: str, message: dict, now: datetime) -> Delivery | None:
-    """Queue `message` for a person once per key; None when this key was queued before (a repeated request)."""
+def queue(session: Session, *, person_id: int, key: str, message: dict, now: datetime,
+          surface: str | None = None) -> Delivery | None:
+    """Queue `message` for a person once per key; None when this key was queued before (a repeated request).
+
+    `surface` pins it to one surface (an answer to the person who acted, where they acted); None sends it
+    where the person is when it goes out.
+    """
     if len(key) > KEY_MAX:
         raise ValueError(f"a notice key is at most {KEY_MAX} characters: {key!r}")
-    return deliveries.enqueue(session, job=JOB, person_id=person_id, period=key, now=now, payload=message)
+    payload = message if surface is None else {SURFACE: surface, MESSAGE: message}
+    return deliveries.enqueue(session, job=JOB, person_id=person_id, period=key, now=now, payload=payload)
 
 
 def message_of(session: Session, delivery_id: int) -> dict | None:
     """Return the message a notice carries (None once delivered or erased)."""
+    return content_of(session, delivery_id)[0]
+
+
+def content_of(session: Session, delivery_id: int) -> tuple[dict | None, str | None]:
+    """Return a notice's message and the surface it is pinned to (None: where the person is)."""
     delivery = session.get(Delivery, delivery_id, populate_existing=True)
-    return None if delivery is None else delivery.payload
+    payload = None if delivery is None else delivery.payload
+    if isinstance(payload, dict) and MESSAGE in payload:
+        return payload[MESSAGE], payload.get(SURFACE)
+    return payload, None
 
 
 def forget_settled(session: Session, delivery_ids: list[int]) -> None:

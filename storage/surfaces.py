@@ -43,6 +43,15 @@ def route(session: Session, person: Person) -> Route:
     return Route(chosen, conversation if chosen == TEAMS else None)
 
 
+def on(session: Session, person: Person, surface: str) -> Route:
+    """Reach this person on one surface, whatever they prefer (an answer to what they just did there)."""
+    if surface == TEAMS:
+        conversation = session.exec(
+            select(TeamsConversation).where(TeamsConversation.person_id == person.id)).first()
+        return Route(TEAMS, conversation)
+    return Route(SLACK if person.slack_id else None)
+
+
 def note_activity(session: Session, person: Person, surface: str) -> None:
     """Remember the surface someone just used; written only when it changes, so a request costs no write."""
     if surface in SURFACES and person.id is not None and person.last_surface != surface:

@@ -18,8 +18,7 @@ from bot.app import slack_web_client
 from handlers import goal_decisions
 from handlers.forms import record_id
 from handlers.home import publish_home
-from handlers.teams.checkins import send_to_own_chat
-from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
+from handlers.teams.context import TeamsCaller, card_message, identify, send_to_own_chat, stranger_card
 from handlers.teams.notify import locale_of, send_where_they_are
 from prompts import cards, goal_blocks
 from prompts.goal_blocks import error_text

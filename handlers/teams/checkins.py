@@ -1,7 +1,7 @@
 """Check-ins in Teams: the weekly dialog, history, away and back, the reminder's snooze, the manager's reply.
 
-The same storage verbs, rules and words as Slack's /checkin (handlers/checkins.py), whose reply builders are
-reused where they take no Slack input; only the surface differs.
+The actions (actions/checkins.py) are Slack's /checkin's: this module reads the Teams payloads into their inputs
+and shows their outcomes as cards and dialogs.
 """
 
 from __future__ import annotations
@@ -10,24 +10,22 @@ import asyncio
 import re
 from typing import TYPE_CHECKING, Any
 
+from actions import checkins as checkin_actions
+from actions.outcome import Outcome
 from handlers import checkin_flow
-from handlers import checkins as slack_checkins
-from handlers.checkin_flow import Recorded
-from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
+from handlers.forms import record_id
+from handlers.teams.context import TeamsCaller, act, answer_card, identify, stranger_card
 from handlers.teams.mentions import Mention
-from handlers.teams.notify import locale_of, notify_manager_of_blocker, send_where_they_are, teams_chat_of
-from prompts import cards, checkin_blocks, render
+from prompts import cards, checkin_blocks
 from prompts.goal_blocks import error_text
 from prompts.render import label
-from storage import checkins, deliveries, goals, people, surfaces
+from storage import checkins
 from storage.models import Person
-from storage.permissions import PermissionDenied
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 FIELD_MAX = 5000  # longer than any field allows: beyond it a value is not worth validating, only refusing
-REMINDER_JOB = "checkin-reminders"  # scheduler.reminders.JOB, whose snoozes handlers/checkins.py schedules
 _WEEK = re.compile(r"^[0-9]{4}-W[0-9]{2}$")
 
 
@@ -35,48 +33,32 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_CHECKIN)
     async def submit_checkin(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
-        refused, recorded = await asyncio.to_thread(record, deps, caller, _data(ctx))
-        if recorded is None:
+        refused, outcome = await asyncio.to_thread(record, deps, caller, _data(ctx), ctx.activity)
+        if outcome is None:
             return refused
-        person, manager, result = caller.person, recorded.manager, recorded.result
-        told = bool(result.needs_manager and manager is not None
-                    and await notify_manager_of_blocker(app, deps, person, manager, result.checkin))
-        thanks = checkin_blocks.thanks(
-            name=person.name, week=result.checkin.week, created=result.created, late=result.late,
-            streak=recorded.streak, goals=recorded.goal_lines, told_manager=told,
-            manager=manager.name if manager else "", locale=caller.locale)
-        await send_to_own_chat(ctx, app, deps, person, cards.card_from_block_kit(thanks))
-        return cards.close_dialog(thanks["text"])
+        return cards.close_dialog(outcome.reply["text"])
 
     @app.on_dialog_submit(cards.SUBMIT_REPLY)
     async def submit_reply(ctx: Any) -> dict | None:
         caller = await identify(ctx, deps)
         data = _data(ctx)
-        subject = await asyncio.to_thread(checkin_subject, deps, caller.person, data.get("checkin_id"))
-        if subject is None:
-            return cards.message_dialog(error_text("not_allowed", caller.locale), locale=caller.locale)
         text = data.get("reply") if isinstance(data.get("reply"), str) else ""
-        error = "comment_missing" if not text.strip() else (
-            "text_too_long" if len(text) > checkin_blocks.FORM_TEXT_MAX else None)
-        if error:
-            return cards.reply_dialog(checkin_id=int(data["checkin_id"]), name=subject.name, locale=caller.locale,
-                                      value=text[:FIELD_MAX], errors={"reply": error})
-        await send_where_they_are(app, deps, subject, checkin_blocks.manager_reply(
-            manager=caller.person.name, text=text.strip(), locale=locale_of(deps, subject)))
+        if caller.person is None:
+            return cards.message_dialog(error_text("reply_not_allowed", caller.locale), locale=caller.locale)
+        outcome = await asyncio.to_thread(act, deps, caller, checkin_actions.reply_to_checkin, activity=ctx.activity,
+                                          checkin_id=record_id(data.get("checkin_id")), text=text[:FIELD_MAX])
+        if outcome.errors.get("reply") == "reply_not_allowed":
+            return cards.message_dialog(error_text("reply_not_allowed", caller.locale), locale=caller.locale)
+        if not outcome.ok:
+            return cards.reply_dialog(checkin_id=int(data["checkin_id"]), name=outcome_subject_name(deps, caller, data),
+                                      locale=caller.locale, value=text[:FIELD_MAX], errors=dict(outcome.errors))
         return None  # closes the dialog, as Slack's modal closes
 
 
-async def send_to_own_chat(ctx: Any, app: Any, deps: Deps, person: Person, card: dict) -> None:
-    """Post a private answer in the person's 1:1 chat, never in the channel or group chat the dialog came from.
-
-    Slack sends these to the person's DM; in Teams that is the stored 1:1 chat, if the bot has one yet.
-    """
-    if ctx.activity.conversation.conversation_type == "personal":
-        await ctx.send(card_message(card))
-        return
-    conversation = await asyncio.to_thread(teams_chat_of, deps, person)
-    if conversation is not None:
-        await app.send(conversation.conversation_id, card_message(card), service_url=conversation.service_url)
+def outcome_subject_name(deps: Deps, caller: TeamsCaller, data: dict) -> str:
+    with deps.sessions() as session:
+        subject = checkin_actions.checkin_subject(session, caller.person, record_id(data.get("checkin_id")))
+        return subject.name if subject else ""
 
 
 def _data(ctx: Any) -> dict:
@@ -94,36 +76,26 @@ def button_card(deps: Deps, person: Person, *, locale: str) -> dict:
     return cards.checkin_button_card(week=week, locale=locale)
 
 
-def history(deps: Deps, viewer: Person, who: Mention | None, *, locale: str) -> dict:
-    """`checkin history [@person]`: your own, a report's (managers), anyone's (HR), as Slack's words it."""
-    subject = viewer if who is None else who.person
-    with deps.sessions() as session:
-        try:
-            if subject is None:
-                raise PermissionDenied("unknown person")
-            entries = checkins.history(session, viewer, subject)
-        except PermissionDenied:
-            return cards.text_card(render("checkin_history_not_allowed", locale))
-        rendered = [slack_checkins.history_entry(session, checkin, progress, locale=locale)
-                    for checkin, progress in entries]
-    return cards.card_from_block_kit(checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name,
-                                                            locale=locale))
+def history(deps: Deps, caller: TeamsCaller, who: Mention | None) -> dict:
+    """`checkin history [@person]`: your own, a report's (managers), anyone's (HR)."""
+    subject = caller.person if who is None else who.person
+    return answer_card(deps, caller, checkin_actions.history, subject=subject)
 
 
-def away(deps: Deps, person: Person, argument: str, *, locale: str) -> dict:
+def away(deps: Deps, caller: TeamsCaller, argument: str) -> dict:
     """`checkin away until YYYY-MM-DD` (argument) and `checkin back` (no argument)."""
-    return cards.card_from_block_kit(slack_checkins.away_reply({"deps": deps}, person, argument, locale=locale))
+    return answer_card(deps, caller, checkin_actions.set_away, argument=argument)
 
 
-def here(deps: Deps, person: Person, *, locale: str) -> dict:
+def here(deps: Deps, caller: TeamsCaller) -> dict:
     """`checkin here`: send this person's reminders and other scheduled messages to Teams from now on."""
-    with deps.sessions() as session:
-        surfaces.prefer(session, person, surfaces.TEAMS, now=deps.clock.now())
-    return cards.text_card(label("surface_preferred", locale, surface="Microsoft Teams"))
+    return answer_card(deps, caller, checkin_actions.prefer_surface)
 
 
-def welcome(deps: Deps, person: Person, *, locale: str) -> dict:
-    return cards.card_from_block_kit(slack_checkins.welcome_reply({"deps": deps}, person, locale=locale))
+def welcome(deps: Deps, caller: TeamsCaller) -> dict:
+    schedule = deps.schedule
+    return answer_card(deps, caller, checkin_actions.welcome_guide, reminder=schedule.reminder_slot,
+                       nudge=schedule.nudge_slot, digest=schedule.digest_slot)
 
 
 # ---- the check-in dialog ----------------------------------------------------------------------
@@ -161,22 +133,19 @@ def form_of(data: dict) -> tuple[dict[str, str | None], dict[str, str]]:
     return values, errors
 
 
-def record(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Recorded | None]:
-    """Validate and store the check-in; return the dialog to show again (errors, values kept) or what was recorded."""
+def record(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> tuple[dict, Outcome | None]:
+    """Validate and store the check-in; return the dialog to show again (errors, values kept) or the outcome."""
     if caller.person is None:
         return checkin_dialog(deps, caller), None
     values, errors = form_of(data)
     week = values.get("week")
     if errors:
         return checkin_dialog(deps, caller, week=week, values=values, errors=errors), None
-    try:
-        recorded = checkin_flow.record_checkin(deps, caller.person, checkin_flow.checkin_input(
-            values, goal_field=cards.parse_goal_field), locale=caller.locale)
-    except checkins.CheckinValidationError as error:
-        return checkin_dialog(deps, caller, week=week, values=values, errors=error.errors), None
-    except (PermissionDenied, goals.GoalError):
-        return checkin_dialog(deps, caller, week=week, values=values, errors={"goals": "goal_not_yours"}), None
-    return {}, recorded
+    outcome = act(deps, caller, checkin_actions.check_in, activity=activity,
+                  form=checkin_flow.checkin_input(values, goal_field=cards.parse_goal_field))
+    if not outcome.ok:
+        return checkin_dialog(deps, caller, week=week, values=values, errors=dict(outcome.errors)), None
+    return {}, outcome
 
 
 # ---- the reminder's buttons and the manager's reply --------------------------------------------
@@ -184,32 +153,17 @@ def record(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Recorded 
 
 def snooze(deps: Deps, caller: TeamsCaller, value: str) -> dict | None:
     """Snooze a reminder as Slack does (`<week>|2h` or `<week>|morning`); None for a week or choice that is not open."""
-    person = caller.person
     week, _, choice = value.partition("|")
-    if person is None or choice not in checkin_blocks.SNOOZE_CHOICES or not _WEEK.match(week):
+    if caller.person is None or choice not in checkin_blocks.SNOOZE_CHOICES or not _WEEK.match(week):
         return None
-    now = deps.clock.now()
-    with deps.sessions() as session:
-        if week not in {w.week for w in checkins.open_weeks(session, person, now=now,
-                                                             default_zone=deps.settings.default_timezone)}:
-            return None  # a forged week, or one whose check-in has closed: nothing to remind about
-        zone = people.zone_of(person, default=deps.settings.default_timezone)
-        at = slack_checkins.snooze_until(now, choice, zone)
-        deliveries.schedule(session, job=REMINDER_JOB, person_id=person.id, period=f"{week}:snooze", at=at, now=now)
-    local = at.astimezone(zone)
-    when = f"{label('date', caller.locale, d=local.date())} {local:%H:%M}"
-    return cards.card_from_block_kit(checkin_blocks.snoozed(at=when, locale=caller.locale))
-
-
-def checkin_subject(deps: Deps, viewer: Person | None, raw_id: Any) -> Person | None:
-    """Whose check-in this is, if the viewer may answer it (their manager or HR): Slack's rule."""
-    return checkin_flow.checkin_subject(deps, viewer, raw_id)
+    outcome = act(deps, caller, checkin_actions.snooze_reminder, week=week, choice=choice)
+    return cards.card_from_block_kit(outcome.reply) if outcome.ok else None
 
 
 def reply_dialog(deps: Deps, caller: TeamsCaller, raw_id: Any) -> dict:
     """The Respond button of a blocker alert: the reply dialog, for the employee's manager or HR only."""
-    subject = checkin_subject(deps, caller.person, raw_id)
+    with deps.sessions() as session:
+        subject = checkin_actions.checkin_subject(session, caller.person, record_id(raw_id))
     if subject is None:
-        return cards.message_dialog(error_text("not_allowed", caller.locale), locale=caller.locale)
+        return cards.message_dialog(error_text("reply_not_allowed", caller.locale), locale=caller.locale)
     return cards.reply_dialog(checkin_id=int(raw_id), name=subject.name, locale=caller.locale)
-

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from handlers.forms import record_id
-from handlers.teams.checkins import send_to_own_chat
-from handlers.teams.context import TeamsCaller, identify, stranger_card
+from handlers.teams.context import TeamsCaller, identify, send_to_own_chat, stranger_card
 from handlers.teams.notify import locale_of, send_where_they_are
 from prompts import cards, coaching_blocks
 from prompts.goal_blocks import error_text

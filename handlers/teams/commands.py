@@ -65,15 +65,15 @@ def answer(deps: Deps, caller: TeamsCaller, text: str | None, who: Mention | Non
         if subcommand == "":
             return checkins.button_card(deps, person, locale=locale)
         if subcommand == "history":
-            return checkins.history(deps, person, who if argument else None, locale=locale)
+            return checkins.history(deps, caller, who if argument else None)
         if subcommand in ("away", "back"):
-            return checkins.away(deps, person, argument if subcommand == "away" else "", locale=locale)
+            return checkins.away(deps, caller, argument if subcommand == "away" else "")
         if subcommand == "help":
             return cards.text_card(render("checkin_help", locale))
         if subcommand == "here":
-            return checkins.here(deps, person, locale=locale)
+            return checkins.here(deps, caller)
         if subcommand in ("welcome", "start"):
-            return checkins.welcome(deps, person, locale=locale)
+            return checkins.welcome(deps, caller)
         return _not_understood(command, rest, "checkin_help", locale=locale)
     return _not_understood(command, rest, None, locale=locale)
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from microsoft_teams.api import Attachment, MessageActivityInput
 
+from actions.outcome import Asked, Outcome
+from actions.perform import deliver, perform
 from prompts import cards
 from storage import people, surfaces, teams_links
 from storage.models import Person
@@ -119,3 +123,43 @@ def card_message(card: dict) -> MessageActivityInput:
     """Wrap one of our Adaptive Cards (a dict from prompts.cards) as a message, sent exactly as built."""
     attachment = Attachment(content_type=cards.CARD_CONTENT_TYPE, content=card)
     return MessageActivityInput(attachments=[attachment], summary=card.get("fallbackText"))
+
+
+def asked_in_teams(deps: Deps, caller: TeamsCaller, *, activity: Any = None) -> Asked:
+    """The action's view of a Teams activity: who, in which language, when, and the activity's key."""
+    raw = getattr(activity, "id", None)
+    request = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16] if isinstance(raw, str) and raw else \
+        uuid.uuid4().hex[:16]
+    return Asked(person=caller.person, locale=caller.locale, now=deps.clock.now(), surface=surfaces.TEAMS,
+                 request=request, default_zone=deps.settings.default_timezone,
+                 default_locale=deps.settings.default_locale)
+
+
+def act(deps: Deps, caller: TeamsCaller, action, /, *, activity: Any = None, **inputs) -> Outcome:
+    """Run an action for a Teams caller and deliver what it queued (call it off the event loop)."""
+    outcome = perform(deps, action, asked_in_teams(deps, caller, activity=activity), **inputs)
+    deliver(deps, outcome)
+    return outcome
+
+
+def answer_card(deps: Deps, caller: TeamsCaller, action, /, **inputs) -> dict:
+    """Run an action whose outcome is an answer, and show the answer as a card."""
+    return cards.card_from_block_kit(act(deps, caller, action, **inputs).reply)
+
+
+async def send_to_own_chat(ctx: Any, app: Any, deps: Deps, person: Person, card: dict) -> None:
+    """Post a private answer in the person's 1:1 chat, never in the channel or group chat the dialog came from.
+
+    Slack sends these to the person's DM; in Teams that is the stored 1:1 chat, if the bot has one yet.
+    """
+    if ctx.activity.conversation.conversation_type == "personal":
+        await ctx.send(card_message(card))
+        return
+    conversation = await asyncio.to_thread(_own_chat, deps, person)
+    if conversation is not None:
+        await app.send(conversation.conversation_id, card_message(card), service_url=conversation.service_url)
+
+
+def _own_chat(deps: Deps, person: Person):
+    with deps.sessions() as session:
+        return surfaces.on(session, person, surfaces.TEAMS).conversation

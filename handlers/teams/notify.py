@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.app import slack_web_client
-from handlers.checkins import ALERT_JOB
 from handlers.teams.context import card_message
-from prompts import cards, checkin_blocks
-from storage import deliveries, people, surfaces
-from storage.models import CheckIn, Person, TeamsConversation
+from prompts import cards
+from storage import people, surfaces
+from storage.models import Person, TeamsConversation
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -71,35 +70,3 @@ def post_to_slack(deps: Deps, channel: str, message: dict) -> Outcome:
     except OSError as exc:  # the network, after the client's own retries
         return Outcome(error=f"network: {type(exc).__name__}")
     return Outcome(response["channel"], response["ts"])
-
-
-async def notify_manager_of_blocker(app: Any, deps: Deps, employee: Person, manager: Person, checkin: CheckIn) -> bool:
-    """Alert the manager once per week about a report's blocker or low confidence; True when they know.
-
-    The same alert and delivery-log entry as Slack's check-in handler, sent wherever the manager is.
-    """
-    claim = await asyncio.to_thread(_claim, deps, manager, period=f"{checkin.week}:{employee.id}")
-    if claim is None:
-        return True  # told earlier this week
-    message = checkin_blocks.blocker_alert(
-        name=employee.name, week=checkin.week, confidence=checkin.confidence, blockers=checkin.blockers,
-        help_needed=checkin.help_needed, checkin_id=checkin.id, locale=locale_of(deps, manager))
-    outcome = await send_where_they_are(app, deps, manager, message)
-    await asyncio.to_thread(_settle, deps, claim.delivery.id, outcome)
-    return outcome.sent
-
-
-def _claim(deps: Deps, manager: Person, *, period: str) -> deliveries.Claim | None:
-    with deps.sessions() as session:
-        return deliveries.claim(session, job=ALERT_JOB, person_id=manager.id, period=period, now=deps.clock.now(),
-                                worker="listener")
-
-
-def _settle(deps: Deps, delivery_id: int, outcome: Outcome) -> None:
-    with deps.sessions() as session:
-        if outcome.sent:
-            deliveries.mark_sent(session, delivery_id, now=deps.clock.now(), channel=outcome.channel,
-                                 message_ref=outcome.ref)
-        else:
-            deliveries.mark_failed(session, delivery_id, now=deps.clock.now(), error=outcome.error or "unknown",
-                                   permanent=True)

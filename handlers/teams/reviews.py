@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.forms import record_id
 from handlers.modals import REFUSALS
-from handlers.teams.checkins import send_to_own_chat
-from handlers.teams.context import TeamsCaller, identify, stranger_card
+from handlers.teams.context import TeamsCaller, identify, send_to_own_chat, stranger_card
 from handlers.teams.notify import locale_of, send_where_they_are
 from prompts import calibration_blocks, cards, improvement_blocks, peer_blocks, review_blocks
 from prompts.goal_blocks import error_text

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from handlers.checkins import snooze_until
-from handlers.teams.checkins import REMINDER_JOB
+from actions.checkins import snooze_until
 from prompts import cards, checkin_blocks
 from prompts.calibration_blocks import RELEASE_ACTION
 from prompts.goal_blocks import error_text
@@ -17,6 +16,7 @@ from prompts.peer_blocks import CHOOSE_PEERS_ACTION  # choosing peers stays on S
 from prompts.render import label, render
 from scheduler import reminders
 from storage import people, teams_links
+from storage.checkins import REMINDERS_JOB as REMINDER_JOB
 from storage.models import Delivery
 from tests.builders import approved_goal, person
 from tests.teams.helpers import buttons, dialog_card, inputs, only_reply
