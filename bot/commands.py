@@ -63,7 +63,9 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
     scheduler = build_scheduler(sessions=deps.sessions, client=client, clock_now=deps.clock.now,
                                 config=job_config(settings), teams=getattr(asgi.state, "teams_sender", None),
                                 stop=stopping, posts_per_second=settings.slack_posts_per_second)
-    uvicorn.run(asgi, host=host, port=port, log_level="info")  # uvicorn stops gracefully on SIGTERM
+    asgi.state.readiness.watch(scheduler=scheduler, socket_mode=socket_mode)  # /readyz requires both alive
+    # log_config=None: our logging (bot.logs), not uvicorn's; bot.metrics logs each Slack and Teams request.
+    uvicorn.run(asgi, host=host, port=port, log_level="info", log_config=None, access_log=False)  # SIGTERM: graceful
     return 0
 
 

@@ -1,4 +1,7 @@
-"""One ASGI server for every front end: Slack on /slack/events, Teams on /api/messages, health on /healthz."""
+"""One ASGI server for every front end: Slack on /slack/events, Teams on /api/messages, health on /healthz.
+
+Operators' endpoints beside them: /livez and /readyz (bot.probes), /metrics (bot.metrics).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
+from bot import logs, metrics, probes
 from bot.deps import Deps
 from handlers import payloads
 from storage.db import ping
@@ -61,6 +65,9 @@ def build_asgi(
                 on_shutdown()
 
     api = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    probes.mount(api, deps.engine)
+    metrics.mount(api, deps.engine)
+    api.add_middleware(logs.RequestIds)  # added last, so outermost: every line of a request carries its id
 
     @api.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -12,9 +12,15 @@ from dotenv import dotenv_values
 from storage.weeks import WeeklySlot
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///checkin.db"
 SUPPORTED_LOCALES = ("en", "zh-CN")
 MAX_POSTS_PER_SECOND = 1000
 MAX_DELIVERY_THREADS = 64
+LOG_FORMATS = ("text", "json")
+# Each may instead be given as NAME_FILE, the path of a file holding it (Docker and Kubernetes secrets).
+SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL",
+                    "TEAMS_CLIENT_SECRET", "CHECKIN_AI_API_KEY")
+YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 class SettingsError(ValueError):
@@ -23,7 +29,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///checkin.db"
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)  # may hold a password
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -42,6 +48,8 @@ class Settings:
     teams_client_id: str | None = None
     teams_client_secret: str | None = field(default=None, repr=False)
     teams_tenant_id: str | None = None
+    log_format: str = "text"
+    upgrade_on_start: bool = False  # `serve` applies migrations first (single-machine installs)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
@@ -50,13 +58,14 @@ class Settings:
         if dotenv_path is not None and dotenv_path.is_file():
             values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
         values.update(environ)
+        values.update(_secrets_from_files(values))
 
         def get(name: str) -> str | None:
             value = values.get(name, "").strip()
             return value or None
 
         settings = cls(
-            database_url=get("DATABASE_URL") or cls.database_url,
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=get("SLACK_APP_TOKEN"),
@@ -75,6 +84,8 @@ class Settings:
             teams_client_id=get("TEAMS_CLIENT_ID"),
             teams_client_secret=get("TEAMS_CLIENT_SECRET"),
             teams_tenant_id=get("TEAMS_TENANT_ID"),
+            log_format=(get("CHECKIN_LOG_FORMAT") or "text").lower(),
+            upgrade_on_start=_switch("CHECKIN_UPGRADE_ON_START", get("CHECKIN_UPGRADE_ON_START")),
         )
         settings.validate()
         return settings
@@ -103,12 +114,20 @@ class Settings:
         if not 1 <= self.delivery_threads <= MAX_DELIVERY_THREADS:
             raise SettingsError(f"CHECKIN_DELIVERY_THREADS: {self.delivery_threads} is not between 1 and "
                                 f"{MAX_DELIVERY_THREADS}")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(f"CHECKIN_LOG_FORMAT: {self.log_format!r} is not one of {', '.join(LOG_FORMATS)}")
         teams = {"TEAMS_CLIENT_ID": self.teams_client_id, "TEAMS_CLIENT_SECRET": self.teams_client_secret,
                  "TEAMS_TENANT_ID": self.teams_tenant_id}
         missing = [name for name, value in teams.items() if not value]
         if 0 < len(missing) < len(teams):  # half a Teams configuration is a typo, not a choice
             raise SettingsError(f"{', '.join(missing)} not set; Teams needs TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET "
                                 "and TEAMS_TENANT_ID together (or none of them, for Slack only)")
+
+    @property
+    def secret_values(self) -> tuple[str, ...]:
+        """The secrets' values as configured, for the log filter to mask wherever they would appear."""
+        return tuple(value for value in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                                         self.teams_client_secret, getattr(self, "ai_api_key", None)) if value)
 
     @property
     def socket_mode(self) -> bool:
@@ -130,6 +149,36 @@ class Settings:
                 "SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify requests "
                 "(or set SLACK_APP_TOKEN for Socket Mode)."
             )
+
+
+def _secrets_from_files(values: Mapping[str, str]) -> dict[str, str]:
+    """Read each secret given as NAME_FILE; refuse a secret given both ways. Errors name the file, never its text."""
+    found: dict[str, str] = {}
+    for name in SECRET_VARIABLES:
+        path = values.get(f"{name}_FILE", "").strip()
+        if not path:
+            continue
+        if values.get(name, "").strip():
+            raise SettingsError(f"{name} and {name}_FILE are both set; set only one of them")
+        try:
+            secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE: cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+        except UnicodeDecodeError:
+            raise SettingsError(f"{name}_FILE: {path} is not UTF-8 text") from None
+        if not secret.strip():
+            raise SettingsError(f"{name}_FILE: {path} is empty")
+        found[name] = secret
+    return found
+
+
+def _switch(variable: str, raw: str | None) -> bool:
+    """Parse an on/off setting: 1, true, yes or on; 0, false, no or off."""
+    if raw is None:
+        return False
+    if raw.lower() in YES + NO:
+        return raw.lower() in YES
+    raise SettingsError(f"{variable}: {raw!r} is not one of 1, 0, true, false, yes, no, on, off")
 
 
 def _number(variable: str, raw: str | None, default, kind: type):

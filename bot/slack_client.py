@@ -13,6 +13,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from scheduler.observe import count_rate_limits
 from scheduler.pacing import retry_after
 
 RETRIED_STATUSES = {500, 502, 503, 504}
@@ -110,9 +111,9 @@ def api_method(url: str, base_url: str) -> str | None:
 def make_web_client(*, token: str | None, base_url: str, sleep: Callable[[float], None],
                     timeout: float = DEFAULT_TIMEOUT_SECONDS) -> WebClient:
     """Build the WebClient every outgoing call uses; `timeout` is how long one HTTP attempt may take."""
-    return WebClient(
+    return count_rate_limits(WebClient(  # every 429 counted, whichever handler then retries it
         token=token,
         base_url=base_url,
         timeout=timeout,  # slack_sdk annotates an int, but urllib takes float seconds
         retry_handlers=[RateLimitRetry(sleep), ServerErrorRetry(sleep, base_url), ConnectionRetry(sleep, base_url)],
-    )
+    ))

@@ -14,6 +14,7 @@ import httpx
 from slack_sdk.errors import SlackApiError
 
 from prompts import cards
+from scheduler import observe
 from scheduler.context import JobContext
 from storage import deliveries, surfaces
 from storage.models import Person
@@ -41,11 +42,12 @@ Recover = Callable[[str | None], Sent | None]
 
 def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: Callable[[], dict],
             still_wanted: Callable[[], bool] = lambda: True, channel: str | None = None,
-            claim: deliveries.Claim | None = None) -> str:
+            claim: deliveries.Claim | None = None, surface: str | None = None) -> str:
     """Post `message()` once per (job, person, period); return sent, busy, skipped, unreachable, retry or failed.
 
     The message goes where the person is (storage.surfaces: a Slack DM, or their Teams 1:1 chat as a card), or
-    to a Slack `channel` (a channel post recorded against the person). The delivery key is the same whichever
+    to a Slack `channel` (a channel post recorded against the person), or on the given `surface` (an answer to
+    someone on the surface they acted from). The delivery key is the same whichever
     surface carries it, so someone on both gets it once. The key travels in the message's metadata, so a post
     whose outcome is unknown is looked for in the Slack history before it is ever posted again; Teams offers
     bots no such lookup. A `claim` already won (storage.deliveries.claim_due) is used instead of claiming the key.
@@ -56,10 +58,11 @@ def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: 
     key = f"{job}:{person.id}:{period}"
     if channel is None:
         with ctx.sessions() as session:
-            where = surfaces.route(session, person)
+            where = surfaces.route(session, person) if surface is None else surfaces.on(session, person, surface)
         if where.surface == surfaces.TEAMS:
-            return _deliver_to_teams(ctx, job=job, person=person, period=period, where=where, message=message,
+            done = _deliver_to_teams(ctx, job=job, person=person, period=period, where=where, message=message,
                                      still_wanted=still_wanted, claim=claim)
+            return observe.delivery(job, "teams", done)
     target = channel or person.slack_id
 
     def send() -> Sent:
@@ -70,8 +73,9 @@ def deliver(ctx: JobContext, *, job: str, person: Person, period: str, message: 
     def recover(recorded_ref: str | None) -> Sent | None:
         return _already_posted(ctx, target, key, recorded_ref=recorded_ref)
 
-    return send_once(ctx, job=job, person=person, period=period, send=send, recover=recover,
+    done = send_once(ctx, job=job, person=person, period=period, send=send, recover=recover,
                      still_wanted=lambda: bool(target) and still_wanted(), claim=claim)
+    return observe.delivery(job, "slack", done)
 
 
 def _deliver_to_teams(ctx: JobContext, *, job: str, person: Person, period: str, where: surfaces.Route,
@@ -111,8 +115,9 @@ def deliver_file(ctx: JobContext, *, job: str, person: Person, period: str, cont
 
     # No history lookup for files, and the client never repeats an upload in-call: an upload whose answer is
     # lost, or a worker dying between the upload and the record, re-uploads once on the scheduled retry.
-    return send_once(ctx, job=job, person=person, period=period, send=send, recover=_no_lookup,
+    done = send_once(ctx, job=job, person=person, period=period, send=send, recover=_no_lookup,
                      still_wanted=lambda: bool(channel or person.slack_id))
+    return observe.delivery(job, "slack", done)
 
 
 def send_once(ctx: JobContext, *, job: str, person: Person, period: str, send: Callable[[], Sent],
@@ -147,6 +152,7 @@ def send_once(ctx: JobContext, *, job: str, person: Person, period: str, send: C
         return _record_failure(ctx, delivery.id, f"network: {type(exc).__name__}", permanent=False)
     except httpx.HTTPStatusError as exc:  # the Bot Connector: 429 and 5xx come back later, 4xx will not mend
         status = exc.response.status_code
+        observe.teams_answered(status)
         return _record_failure(ctx, delivery.id, f"teams: http {status}",
                                permanent=status in TEAMS_PERMANENT_STATUSES)
     except httpx.TransportError as exc:

@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from scheduler import observe
 from scheduler.context import JobConfig, JobContext, JobReport, TeamsSender
 from scheduler.pacing import Pacer, paced_client
 from scheduler.registry import JOBS, Job
@@ -34,7 +35,7 @@ def job_id(name: str) -> str:
 def run_job(job: Job, context: JobContext) -> JobReport | None:
     """Run one job's pending work; a failure is logged and the next tick retries."""
     try:
-        report = job.run(context)
+        report = observe.run_job(job.name, job.run, context)
     except Exception:
         log.exception("%s failed this tick; the next tick retries", job.name)
         return None
@@ -74,7 +75,7 @@ def build_scheduler(
         # Real time, not the injected clock: pacing is about seconds between HTTP calls, not about schedules.
         pacer = Pacer.for_slack(posts_per_second=posts_per_second, monotonic=time.monotonic, sleep=stop.wait,
                                 stopped=stop.is_set)
-        client = paced_client(client, pacer)
+        client = observe.count_rate_limits(paced_client(client, pacer))
         if config.max_per_run is None:
             # What the pacer lets through in one tick: a bigger fan-out carries on next tick, beside the other jobs.
             config = replace(config, max_per_run=max(1, int(posts_per_second * TICK_SECONDS)))

@@ -17,6 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The pg_advisory_lock key every `db upgrade` takes, whichever replica or job runs it: "ckinmigr" in ASCII.
+MIGRATION_LOCK_KEY = 0x636B696E6D696772
 CONNECT_TIMEOUT_SECONDS = 2
 
 
@@ -113,12 +115,30 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision`."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations up to `revision`, one process at a time.
+
+    On PostgreSQL a session-level advisory lock is held around the upgrade, so replicas or jobs started together
+    take turns: the second waits, then finds nothing left to do. SQLite serves one machine and needs none.
+    """
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        lock.commit()  # the lock belongs to the session: no transaction left open for a migration to wait on
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]
+
+
+def known_revisions() -> list[str]:
+    """Every migration revision this code ships."""
+    return [script.revision for script in ScriptDirectory.from_config(alembic_config(None)).walk_revisions()]
 
 
 def current_revision(engine: Engine) -> str | None:
