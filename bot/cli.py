@@ -11,12 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
 from bot.errors import CommandError
 from bot.settings import Settings, SettingsError
 from bot.teams_package import DEFAULT_PACKAGE
-from storage.db import DatabaseNotMigrated, require_migrated, upgrade
+from storage.db import DatabaseNotMigrated, make_engine, require_migrated, upgrade
 from storage.org import OrgImportError
 from storage.plans import PlanLoadError
 
@@ -28,8 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the Slack app and run the scheduler")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--upgrade", action="store_true",
+                       help="apply database migrations before serving (as CHECKIN_UPGRADE_ON_START=1 does)")
 
     commands.add_parser("dev", help="try the bot locally against the built-in Slack emulator")
+    playground = commands.add_parser("playground", help="the same try-out in the browser, on loopback")
+    playground.add_argument("--port", type=int, default=8000, help="0 picks a free port (printed)")
+    commands.add_parser("screenshots", help="picture the playground's main moments as PNGs (needs chromium)") \
+        .add_argument("directory", type=Path)
 
     org = commands.add_parser("org", help="the org directory").add_subparsers(dest="org_command", required=True)
     org_import = org.add_parser("import", help="create or update people from an org CSV (all rows or none)")
@@ -122,6 +131,20 @@ def main(
         return 1
 
 
+def migrate(settings: Settings) -> None:
+    """Apply migrations; on PostgreSQL one process at a time (storage.db.upgrade), so replicas may all ask."""
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0][:200]
+        secrets = logs.Redactor([*settings.secret_values, *logs.password_of(settings.database_url)])
+        raise CommandError(f"cannot migrate the database: {secrets.redact(reason)}") from None
+    finally:
+        engine.dispose()
+    logging.getLogger(__name__).info("the database schema is up to date")
+
+
 def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, clock: Clock) -> int | None:
     from bot import commands  # the commands pull in Bolt and uvicorn; keep `--help` fast
 
@@ -129,16 +152,25 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, cloc
         from bot.dev import run_dev
 
         return run_dev(stdout=stdout, clock=clock)
+    if args.command in ("playground", "screenshots"):
+        from bot import playground
+
+        if args.command == "screenshots":
+            return playground.run_screenshots(args.directory, stdout=stdout, today=clock.now())
+        return playground.run_playground(port=args.port, stdout=stdout, today=clock.now())
     if args.command == "serve":
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logs.configure_from(settings)
+        if args.upgrade or settings.upgrade_on_start:
+            migrate(settings)
         return commands.serve(settings, host=args.host, port=args.port)
     if args.command == "teams" and args.teams_command == "package":  # needs no database
         return commands.teams_package(settings, path=args.out, host=args.host, out=stdout)
-    deps = Deps.from_settings(settings, clock=clock)
     if args.command == "db":
-        upgrade(deps.engine)
+        logs.configure_from(settings)  # alembic names each migration it applies
+        migrate(settings)
         print("database is up to date", file=stdout)
         return 0
+    deps = Deps.from_settings(settings, clock=clock)
     require_migrated(deps.engine)
     if args.command == "org" and args.org_command == "import":
         return commands.org_import(deps, args.file, dry_run=args.dry_run, out=stdout)
