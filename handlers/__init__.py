@@ -16,18 +16,19 @@ from handlers import (
     improvement,
     kudos,
     messages,
-    payloads,
     peers,
     plans,
     reviews,
 )
+from handlers.routing import Router
 
 MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews, peers,
            calibration, cycles, improvement, plans, messages)
 
 
 def register_all(app: App) -> None:
-    """Register every feature's listeners on the app; a malformed payload gets a refusal from each of them."""
-    guarded = payloads.GuardedApp(app)
+    """Register every feature's listeners on the app, routed by id; a malformed payload gets a refusal from each."""
+    router = Router(app)
     for module in MODULES:
-        module.register(guarded)
+        module.register(router)
+    router.install()

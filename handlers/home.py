@@ -8,7 +8,7 @@ import re
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from handlers.context import deps_of, locale_of
+from handlers.context import deps_of, identify, locale_of
 from handlers.payloads import action_value, caller_id, slack_id
 from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
 from storage import checkins, cycles, goals, improvement, people, permissions, plan_edits
@@ -26,18 +26,16 @@ def register(app: App) -> None:
 def home_opened(event, context, client) -> None:
     if event.get("tab", "home") != "home":
         return
-    with deps_of(context).sessions() as session:
-        person = people.by_slack_id(session, slack_id(event.get("user")))
-    if person is not None:
-        publish_home(client, context, person)
+    caller = identify(context, client, slack_id(event.get("user")))
+    if caller.person is not None:
+        publish_home(client, context, caller.person)
 
 
 def turn_page(ack, body, action, context, client) -> None:
     ack()
-    with deps_of(context).sessions() as session:
-        person = people.by_slack_id(session, caller_id(body))
-    if person is not None:
-        publish_home(client, context, person, pages=HomePages.from_value(action_value(action)))
+    caller = identify(context, client, caller_id(body))
+    if caller.person is not None:
+        publish_home(client, context, caller.person, pages=HomePages.from_value(action_value(action)))
 
 
 def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:

@@ -384,25 +384,3 @@ def _locale(context, body: Mapping) -> str:
         person = people.by_slack_id(session, raw)
         stored = person.locale if person else None
     return people.pick_locale(stored, default=default)
-
-
-LISTENER_KINDS = frozenset({"action", "block_action", "command", "event", "options", "shortcut", "view",
-                            "view_submission", "view_closed", "message"})
-
-
-class GuardedApp:
-    """The Bolt app as a listener module sees it: every listener registered through it is `guard`ed."""
-
-    def __init__(self, app) -> None:
-        self._app = app
-
-    def __getattr__(self, name: str):
-        attribute = getattr(self._app, name)
-        if name not in LISTENER_KINDS:
-            return attribute
-
-        def listener_decorator(*args, **kwargs):
-            register = attribute(*args, **kwargs)
-            return lambda listener: register(guard(listener))
-
-        return listener_decorator
