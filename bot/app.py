@@ -45,8 +45,9 @@ def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_exec
     app = App(
         client=web_client,
         signing_secret=settings.slack_signing_secret,
-        # Socket Mode has no HTTP requests to verify, and serve mounts no /slack/events then.
-        request_verification_enabled=not settings.socket_mode,
+        # bot.server checks every HTTP request's signature before Bolt sees it (and parses it once); Socket Mode has
+        # no HTTP requests to verify.
+        request_verification_enabled=False,
         token_verification_enabled=False,  # serve checks the token itself, with a clear message
         listener_executor=listener_executor or BoundedExecutor(workers=LISTENER_WORKERS, queue_limit=LISTENER_QUEUE),
         raise_error_for_unhandled_request=True,  # handlers.errors answers them with a quiet 200

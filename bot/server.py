@@ -20,8 +20,10 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-from slack_bolt.request.internals import parse_body
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.context import BoltContext
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context, parse_body
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
@@ -84,11 +86,13 @@ def build_asgi(
         @api.post("/slack/events")
         async def slack_events(request: Request) -> Response:
             body = await request.body()
-            refusal = _unreadable_slack_request(body, request.headers, verifier)
-            if refusal is not None:
-                return refusal
+            read = _read_slack_request(body, request.headers, verifier)
+            if isinstance(read, Response):
+                return read
             # Bolt's sync dispatch acks within its own thread; keep it off the event loop.
-            bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+            bolt_request = ReadRequest(raw_body=body.decode("utf-8"), body=read, query=request.query_params,
+                                       headers=request.headers)
+            bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
             return to_starlette_response(bolt_response)
 
     if teams is not None or deps.settings.teams_enabled:
@@ -99,17 +103,20 @@ def build_asgi(
     return api
 
 
-def _unreadable_slack_request(body: bytes, headers, verifier: SignatureVerifier) -> Response | None:
-    """Answer what Bolt would choke on before any listener runs: 401 unless signed, else 400; None if readable.
+def _read_slack_request(body: bytes, headers, verifier: SignatureVerifier) -> dict | Response:
+    """Check Slack's signature and read the body once, for Bolt: the parsed body, or the refusal to answer.
 
-    Bolt takes int() of the timestamp header and assumes Slack's shapes (a UTF-8 body, JSON, dicts where Slack
-    sends dicts); a request that breaks them gets a plain refusal here instead of a 500 and a logged trace.
+    401 unless signed by Slack within five minutes (Bolt's own check, done here once so Bolt need not parse or
+    hash again); 400 for what Bolt would choke on (a body that is not UTF-8, JSON or a form, shapes where Slack
+    sends dicts, strings no database can store), which would otherwise be a 500 and a logged trace.
     """
     timestamp = headers.get("x-slack-request-timestamp")
     if timestamp is not None and not SLACK_TIMESTAMP.fullmatch(timestamp):
         return JSONResponse({"error": "invalid request"}, status_code=401)
     if len(body) > SLACK_BODY_MAX:
         return JSONResponse({"error": "request too large"}, status_code=413)
+    if not _signed(body, timestamp, headers.get("x-slack-signature"), verifier):
+        return JSONResponse({"error": "invalid request"}, status_code=401)
     try:
         parsed = parse_body(body.decode("utf-8"), headers.get("content-type", "").split(";")[0] or None)
         problem = payloads.envelope_problem(parsed) or (
@@ -117,11 +124,19 @@ def _unreadable_slack_request(body: bytes, headers, verifier: SignatureVerifier)
     except (ValueError, RecursionError):  # not UTF-8, or broken JSON
         problem = "the body is neither a form nor JSON"
     if problem is None:
-        return None
-    if not _signed(body, timestamp, headers.get("x-slack-signature"), verifier):
-        return JSONResponse({"error": "invalid request"}, status_code=401)
+        return parsed
     log.info("refused an unreadable Slack request: %s", problem)
     return JSONResponse({"error": "malformed request"}, status_code=400)
+
+
+class ReadRequest(BoltRequest):
+    """A Bolt request whose body was verified and parsed at the edge (`_read_slack_request`), not again by Bolt."""
+
+    def __init__(self, *, raw_body: str, body: dict, query, headers) -> None:
+        super().__init__(body="", query=query, headers=headers)  # an empty body: nothing to parse
+        self.raw_body = raw_body
+        self.body = body
+        self.context = build_context(BoltContext({}), body)
 
 
 def _signed(body: bytes, timestamp: str | None, signature: str | None, verifier: SignatureVerifier) -> bool:

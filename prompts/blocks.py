@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from prompts.render import mrkdwn_escape, render
 
 SECTION_TEXT_MAX = 3000
@@ -37,7 +39,13 @@ def markdown_message(markdown: str) -> dict:
 
 
 def help_message(template: str, *, locale: str) -> dict:
-    return markdown_message(render(template, locale))
+    return markdown_message(_static_words(template, locale))
+
+
+@lru_cache(maxsize=256)
+def _static_words(template: str, locale: str) -> str:
+    """A template that takes nothing, rendered once per language: help texts are asked for all day."""
+    return render(template, locale)
 
 
 def unknown_subcommand(command: str, text: str, *, help_name: str, locale: str) -> dict:
