@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +22,9 @@ from bot.teams_package import DEFAULT_PACKAGE
 from storage.db import DatabaseNotMigrated, make_engine, require_migrated, upgrade
 from storage.org import OrgImportError
 from storage.plans import PlanLoadError
+
+if TYPE_CHECKING:
+    from bot.teams import TeamsOverrides
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,8 +109,12 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     clock: Clock | None = None,
+    teams: TeamsOverrides | None = None,
 ) -> int:
-    """Run one command; return the exit status. `clock` defaults to the wall clock (tests pass their own)."""
+    """Run one command; return the exit status. `clock` defaults to the wall clock (tests pass their own).
+
+    `teams` points the commands' Teams sends at an emulator instead of Microsoft's cloud (tests).
+    """
     if stdout is None:
         sys.stdout.reconfigure(encoding="utf-8")  # exports carry Chinese text whatever the terminal's locale
         stdout = sys.stdout
@@ -115,7 +122,7 @@ def main(
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ if environ is None else environ, dotenv_path=Path(".env"))
-        return _dispatch(args, settings, stdout, clock or SystemClock()) or 0
+        return _dispatch(args, settings, stdout, clock or SystemClock(), teams) or 0
     except PlanLoadError as exc:
         print(f"checkin-bot: {len(exc.errors)} problem(s) in the plans file, nothing loaded", file=stderr)
         for error in exc.errors:
@@ -145,7 +152,8 @@ def migrate(settings: Settings) -> None:
     logging.getLogger(__name__).info("the database schema is up to date")
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, clock: Clock) -> int | None:
+def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, clock: Clock,
+              teams: TeamsOverrides | None = None) -> int | None:
     from bot import commands  # the commands pull in Bolt and uvicorn; keep `--help` fast
 
     if args.command == "dev":
@@ -181,7 +189,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, cloc
     if args.command == "jobs" and args.jobs_command == "list":
         return commands.jobs_list(deps, at=args.at, out=stdout)
     if args.command == "jobs" and args.jobs_command == "run":
-        return commands.jobs_run(deps, args.name, at=args.at, out=stdout)
+        return commands.jobs_run(deps, args.name, at=args.at, out=stdout, teams=teams)
     if args.command == "export":
         return commands.export(deps, args.what, fmt=args.format, since=args.since, team=args.team, out=stdout)
     if args.command == "people" and args.people_command == "erase":
@@ -193,7 +201,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, cloc
     if args.command == "cycles" and args.cycles_command == "list":
         return commands.cycles_list(deps, out=stdout)
     if args.command == "cycles" and args.cycles_command == "release":
-        return commands.cycles_release(deps, args.name, out=stdout)
+        return commands.cycles_release(deps, args.name, out=stdout, teams=teams)
     raise CommandError(f"`{args.command} {args.cycles_command if args.command == 'cycles' else ''}` is not "
                        "available yet: it arrives with the review cycles feature")
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import uvicorn
 from slack_sdk.errors import SlackApiError
@@ -21,6 +23,10 @@ from scheduler import JOBS, JobContext, build_scheduler, find_job
 from scheduler import results as result_delivery
 from storage import cycles, deliveries, exports, org, plans, privacy, teams_links
 from storage.db import require_migrated
+
+if TYPE_CHECKING:
+    from bot.teams import TeamsOverrides
+    from scheduler.context import TeamsSender
 
 log = logging.getLogger(__name__)
 
@@ -155,17 +161,36 @@ def jobs_list(deps: Deps, *, at: datetime | None = None, out: TextIO) -> int:
     return 0
 
 
-def jobs_run(deps: Deps, name: str, *, at: datetime | None, out: TextIO) -> int:
+def jobs_run(deps: Deps, name: str, *, at: datetime | None, out: TextIO,
+             teams: TeamsOverrides | None = None) -> int:
     job = find_job(name)
     if job is None:
         raise CommandError(f"unknown job {name!r}; jobs are: {', '.join(j.name for j in JOBS)}")
     if not job.available:
         raise CommandError(f"{name} is not available yet: it arrives with {job.arrives_with}")
-    context = JobContext(sessions=deps.sessions, client=slack_web_client(deps), now=at or deps.clock.now(),
-                         config=job_config(deps.settings), forced=True, worker=f"cli:{os.getpid()}")
-    report = job.run(context)
+    with teams_sender(deps.settings, teams) as sender:
+        context = JobContext(sessions=deps.sessions, client=slack_web_client(deps), now=at or deps.clock.now(),
+                             config=job_config(deps.settings), forced=True, worker=f"cli:{os.getpid()}",
+                             teams=sender)
+        report = job.run(context)
     print(f"{name}: {report.summary()}", file=out)
     return 0
+
+
+@contextmanager
+def teams_sender(settings: Settings, overrides: TeamsOverrides | None = None) -> Iterator[TeamsSender | None]:
+    """Yield what reaches Teams people from a command, or None when Teams is off.
+
+    No server is needed: the outgoing Bot Connector call is all a send takes. `overrides` point it at an
+    emulator (tests). With None, Teams people wait, listed by `jobs list` as unreachable.
+    """
+    if overrides is None and not settings.teams_enabled:
+        yield None
+        return
+    from bot.teams.outgoing import OutgoingTeams  # the Teams SDK loads only when Teams is on
+
+    with OutgoingTeams(settings, overrides) as sender:
+        yield sender
 
 
 def export(deps: Deps, kind: str, *, fmt: str, since: str | None, team: str | None, out: TextIO) -> int:
@@ -238,16 +263,18 @@ def cycles_list(deps: Deps, *, out: TextIO) -> int:
     return 0
 
 
-def cycles_release(deps: Deps, name: str, *, out: TextIO) -> int:
+def cycles_release(deps: Deps, name: str, *, out: TextIO, teams: TeamsOverrides | None = None) -> int:
     """Release a cycle: each employee gets their result, its label and its rewards in their language, once."""
     try:
         with deps.sessions() as session:
             results = cycles.release(session, name, now=deps.clock.now())
     except cycles.CycleError as exc:
         raise CommandError(str(exc)) from exc
-    context = JobContext(sessions=deps.sessions, client=slack_web_client(deps), now=deps.clock.now(),
-                         config=job_config(deps.settings), forced=True, worker=f"cli:{os.getpid()}")
-    outcomes = [result_delivery.send_result(context, review) for review in results]
+    with teams_sender(deps.settings, teams) as sender:
+        context = JobContext(sessions=deps.sessions, client=slack_web_client(deps), now=deps.clock.now(),
+                             config=job_config(deps.settings), forced=True, worker=f"cli:{os.getpid()}",
+                             teams=sender)
+        outcomes = [result_delivery.send_result(context, review) for review in results]
     print(f"released {name}: {outcomes.count('sent')} result(s) sent, {len(outcomes) - outcomes.count('sent')} "
           "not sent (see `checkin-bot jobs list`)", file=out)
     return 0
