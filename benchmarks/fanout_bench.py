@@ -102,7 +102,7 @@ def run(url: str, *, people: int, managers: int, replicas: int, latency: float, 
             # Each replica is its own process, as in production, and Slack (the emulator) stays in this one.
             spawn = multiprocessing.get_context("spawn")
             results = spawn.Queue()
-            workers = [spawn.Process(target=_replica, args=(url, emulator.api_url, f"replica-{r}", limit / replicas,
+            workers = [spawn.Process(target=_replica, args=(url, emulator.api_url, f"replica-{r}", limit,
                                                             threads, results)) for r in range(replicas)]
             for worker in workers:
                 worker.start()
@@ -135,7 +135,7 @@ def _replica(url: str, api_url: str, worker: str, posts_per_second: float, threa
 
     def run_job(job) -> None:
         context = JobContext(sessions=sessions, client=client, now=NOW, worker=worker, forced=True,
-                             config=JobConfig(delivery_threads=threads))
+                             config=JobConfig(delivery_threads=threads), pacer=pacer)
         reports.append(job.run(context))
 
     jobs = [threading.Thread(target=run_job, args=(job,)) for job in (reminders, nudges)]

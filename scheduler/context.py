@@ -45,6 +45,7 @@ class JobContext:
     worker: str = "local"  # who claims deliveries, for the delivery log
     teams: TeamsSender | None = None  # None when Teams is off: Teams people then wait, listed as unreachable
     stop: threading.Event | None = None  # set on shutdown: a fan-out ends between two messages, the rest stays due
+    pacer: Any = None  # scheduler.pacing.Pacer the client waits on: a fan-out shares its allowance with other senders
 
     @property
     def stopping(self) -> bool:

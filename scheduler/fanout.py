@@ -59,6 +59,7 @@ def send_due(ctx: JobContext, job: str, send_one: SendOne, report: JobReport) ->
                                               after_id=after_id)
             if not claims:
                 break
+            _share_allowance(ctx)
             after_id = claims[-1].delivery.id
             if budget is not None:
                 budget -= len(claims)
@@ -77,6 +78,14 @@ def send_due(ctx: JobContext, job: str, send_one: SendOne, report: JobReport) ->
             pool.shutdown(wait=True)
     if ctx.stopping:
         log.info("%s stopped between messages; what is left stays due for the next start", job)
+
+
+def _share_allowance(ctx: JobContext) -> None:
+    """Pace this replica at its share of Slack's allowance: one indexed count after each claim (ours included)."""
+    if ctx.pacer is None:
+        return
+    with ctx.sessions() as session:
+        ctx.pacer.share(deliveries.senders(session, now=ctx.now))
 
 
 def _collect(batch: list[Future[str]], report: JobReport) -> None:

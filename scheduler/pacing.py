@@ -35,7 +35,8 @@ MAX_RATE_LIMIT_RETRIES = 5
 
 @dataclass
 class _Lane:
-    interval: float  # seconds between two calls
+    base: float  # seconds between two calls when this process sends alone
+    interval: float  # seconds between two calls now (base x the senders sharing the allowance)
     next_free: float = float("-inf")
     paused_until: float = float("-inf")
     pauses: int = 0  # how many 429s this lane has seen: a waiter that sees a new one queues again
@@ -52,6 +53,7 @@ class Pacer:
         self._stopped = stopped
         self._lock = threading.Lock()
         self._lanes: dict[tuple[str, str], _Lane] = {}
+        self._senders = 1
 
     @classmethod
     def for_slack(cls, *, posts_per_second: float, monotonic: Callable[[], float], sleep: Callable[[float], object],
@@ -82,6 +84,18 @@ class Pacer:
                     return
             # Slack answered 429 while we waited for our slot: queue again behind its Retry-After.
 
+    def share(self, senders: int) -> None:
+        """Take 1/`senders` of every allowance: replicas sending at once split Slack's rate instead of each taking
+        all of it and meeting in 429s (storage.deliveries.senders counts them from the delivery log)."""
+        with self._lock:
+            self._senders = max(1, senders)
+            for lane in self._lanes.values():
+                lane.interval = lane.base * self._senders
+
+    @property
+    def senders(self) -> int:
+        return self._senders
+
     def pause(self, method: str, seconds: float, *, workspace: str = "") -> None:
         """Hold every sender of `method` for `seconds`, as a 429's Retry-After asks."""
         lane = self._lane(workspace, method, paced_or_not=True)
@@ -98,7 +112,8 @@ class Pacer:
         with self._lock:
             lane = self._lanes.get((workspace, method))
             if lane is None:
-                lane = self._lanes[(workspace, method)] = _Lane(interval=1 / rate if rate else 0.0)
+                base = 1 / rate if rate else 0.0
+                lane = self._lanes[(workspace, method)] = _Lane(base=base, interval=base * self._senders)
             return lane
 
 

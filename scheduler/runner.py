@@ -65,6 +65,7 @@ def build_scheduler(
     wait ends at once. With `posts_per_second`, the jobs' Slack calls share one pacer (scheduler.pacing).
     """
     stop = stop or threading.Event()
+    pacer = None
     jobs = [job for job in JOBS if job.available]
     scheduler = BackgroundScheduler(
         timezone=UTC,
@@ -82,7 +83,7 @@ def build_scheduler(
 
     def run_now(job: Job) -> None:
         run_job(job, JobContext(sessions=sessions, client=client, now=clock_now(), worker=worker, config=config,
-                                teams=teams, stop=stop))
+                                teams=teams, stop=stop, pacer=pacer))
 
     for job in jobs:
         scheduler.add_job(run_now, "interval", args=[job], seconds=TICK_SECONDS, id=job_id(job.name), name=job.name,

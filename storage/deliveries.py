@@ -198,6 +198,19 @@ def claim_due(session: Session, *, job: str, now: datetime, worker: str, limit: 
     return [Claim(delivery, recovered=False) for delivery in sorted(claimed, key=lambda d: d.id)]
 
 
+def senders(session: Session, *, now: datetime) -> int:
+    """Count the workers sending now: those holding live claims (a dead worker's expire with its lease).
+
+    Replicas divide Slack's allowance by it (scheduler.pacing.Pacer.share). Listeners, which deliver one
+    person's notices unpaced, are not senders.
+    """
+    return session.exec(
+        select(func.count(func.distinct(Delivery.claimed_by)))
+        .where(col(Delivery.status) == DeliveryStatus.CLAIMED, col(Delivery.claimed_at) >= now - LEASE,
+               col(Delivery.claimed_by).is_not(None), col(Delivery.claimed_by).not_like("listener:%"))
+    ).one()
+
+
 def release(session: Session, delivery_id: int, *, now: datetime) -> None:
     """Give back a claim that was not acted on (quiet hours, not reachable yet, a stop): due again at once."""
     session.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -89,6 +90,17 @@ def test_a_sender_already_waiting_for_its_slot_queues_again_behind_a_429_that_ca
     assert fake_time.sleeps == [0.1, 5]
 
 
+def test_senders_sharing_the_allowance_each_wait_that_many_slots(fake_time):
+    pacer = pacer_for(fake_time, chat_postMessage=10)
+    pacer.acquire("chat.postMessage")
+    pacer.share(2)  # another replica is sending too: each takes half of Slack's allowance
+    pacer.acquire("chat.postMessage")
+    pacer.acquire("chat.postMessage")
+    pacer.share(1)  # alone again
+    pacer.acquire("chat.postMessage")
+    assert fake_time.sleeps == [0.1, 0.2, 0.2]
+
+
 def test_a_stop_ends_a_pacer_wait_at_once(fake_time):
     stop = threading.Event()
     pacer = Pacer(rates={POST_METHOD: 1}, monotonic=fake_time.monotonic, sleep=fake_time.sleep, stopped=stop.is_set)
@@ -164,6 +176,31 @@ def test_two_replicas_with_their_own_pools_share_the_fan_out_and_send_one_remind
         thread.join()
     assert sum(report.sent for report in reports.values()) == PEOPLE
     assert reminders_received(emulator) == Counter(crowd)
+
+
+def test_the_senders_are_the_workers_holding_live_claims_not_listeners_or_the_dead(crowd, remind, sessions, clock):
+    remind(threads=1, max_per_run=0)  # plans everyone, sends nothing
+    with sessions() as session:
+        assert deliveries.senders(session, now=clock.now()) == 0
+        for worker in ("replica-a", "replica-b", "listener:42"):
+            deliveries.claim_due(session, job=reminders.JOB, now=clock.now(), worker=worker, limit=2)
+        deliveries.claim_due(session, job=reminders.JOB, now=clock.now() - deliveries.LEASE - timedelta(seconds=1),
+                             worker="dead", limit=2)
+    with sessions() as session:
+        assert deliveries.senders(session, now=clock.now()) == 2
+
+
+def test_a_replica_paces_itself_at_its_share_while_another_is_sending(crowd, remind, emulator, sessions, clock,
+                                                                      fake_time):
+    remind(threads=1, max_per_run=0)
+    with sessions() as session:  # another replica is mid-send
+        deliveries.claim_due(session, job=reminders.JOB, now=clock.now(), worker="replica-b", limit=3)
+    pacer = Pacer(rates={POST_METHOD: 10}, monotonic=fake_time.monotonic, sleep=fake_time.sleep)
+    client = paced_client(make_web_client(token=BOT_TOKEN, base_url=emulator.api_url, sleep=fake_time.sleep), pacer)
+    reminders.run(JobContext(sessions=sessions, client=client, now=clock.now(), worker="replica-a", forced=True,
+                             config=JobConfig(delivery_threads=1, max_per_run=4), pacer=pacer))
+    assert pacer.senders == 2
+    assert set(fake_time.sleeps[-2:]) == {0.2}  # a fifth of a second apart: half of the 10 a second
 
 
 def test_claims_taken_by_one_replica_are_skipped_by_another_not_waited_for(crowd, remind, sessions, clock):
