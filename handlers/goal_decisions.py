@@ -1,17 +1,18 @@
-"""A manager approves or returns a proposed goal; the employee hears the outcome."""
+"""A manager approves or returns a proposed goal; the employee hears the outcome (actions.goals.decide_goal)."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, send_to, tell
+from actions import goals as goal_actions
+from actions.outcome import Outcome
+from actions.perform import perform
+from handlers.context import asked_by, deliver_after_ack, deps_of, identify, tell
 from handlers.forms import metadata, record_id, view_values
 from handlers.home import publish_home
 from handlers.payloads import action_value, caller_id, message_ref, trigger_id
 from prompts import goal_blocks
-from storage import goals
-from storage.models import Goal, Person
-from storage.permissions import PermissionDenied
+from prompts.goal_blocks import error_text
 
 
 def register(app: App) -> None:
@@ -23,81 +24,48 @@ def register(app: App) -> None:
 def approve_goal(ack, body, action, context, client) -> None:
     ack()
     caller = identify(context, client, caller_id(body))
-    outcome = _decide(context, caller.person, action_value(action), approve=True, comment=None)
-    if isinstance(outcome, str):
-        return tell(client, body, goal_blocks.error_text(outcome, caller.locale))
-    _announce(context, client, caller.person, outcome, approved=True, comment=None,
-              message_ref=_message_ref(body), locale=caller.locale)
+    if caller.person is None:
+        return tell(client, body, error_text("not_allowed", caller.locale))
+    outcome = perform(deps_of(context), goal_actions.decide_goal, asked_by(context, caller.person, caller.locale),
+                      goal_id=record_id(action_value(action)), approve=True)
+    if not outcome.ok:
+        return tell(client, body, error_text(_first(outcome), caller.locale))
+    _recorded(context, client, outcome, where=message_ref(body))
 
 
 def open_return_modal(ack, body, action, context, client) -> None:
     ack()
     caller = identify(context, client, caller_id(body))
     with deps_of(context).sessions() as session:
-        try:
-            goal = goals.get_visible(session, caller.person, _goal_id(action_value(action)))
-        except goals.GoalError as error:
-            return tell(client, body, goal_blocks.error_text(error.code, caller.locale))
-    view = goal_blocks.return_goal_modal(goal, locale=caller.locale, message_ref=_message_ref(body))
+        goal = goal_actions.visible_goal(session, caller.person, record_id(action_value(action)))
+    if isinstance(goal, str):
+        return tell(client, body, error_text(goal, caller.locale))
+    view = goal_blocks.return_goal_modal(goal, locale=caller.locale, message_ref=message_ref(body))
     client.views_open(trigger_id=trigger_id(body), view=view)
 
 
 def submit_return(ack, body, view, context, client) -> None:
     caller = identify(context, client, caller_id(body))
+    if caller.person is None:
+        return ack(response_action="errors", errors={"comment": error_text("not_allowed", caller.locale)})
     meta = metadata(view)
-    comment = (view_values(view).get("comment") or "").strip()
-    outcome = _decide(context, caller.person, meta.get("goal_id"), approve=False, comment=comment)
-    if isinstance(outcome, str):
-        return ack(response_action="errors", errors={"comment": goal_blocks.error_text(outcome, caller.locale)})
+    outcome = perform(deps_of(context), goal_actions.decide_goal, asked_by(context, caller.person, caller.locale),
+                      goal_id=record_id(meta.get("goal_id")), approve=False,
+                      comment=view_values(view).get("comment") or "")
+    if not outcome.ok:  # the comment is the modal's only input: every refusal shows beside it
+        return ack(response_action="errors", errors={"comment": error_text(_first(outcome), caller.locale)})
     ack()
-    _announce(context, client, caller.person, outcome, approved=False, comment=comment,
-              message_ref={k: meta[k] for k in ("channel", "ts") if isinstance(meta.get(k), str)}, locale=caller.locale)
+    _recorded(context, client, outcome, where={k: meta[k] for k in ("channel", "ts") if isinstance(meta.get(k), str)})
 
 
-def _decide(context, decider: Person | None, raw_goal_id, *, approve: bool, comment: str | None) -> Goal | str:
-    return decide(deps_of(context), decider, raw_goal_id, approve=approve, comment=comment)
-
-
-def decide(deps, decider: Person | None, raw_goal_id, *, approve: bool, comment: str | None) -> Goal | str:
-    """Record the decision; return the goal, or the error code to show (nothing written then). Teams shares it."""
-    if decider is None:
-        return "not_allowed"
-    try:
-        with deps.sessions() as session:
-            return goals.decide(session, decider, _goal_id(raw_goal_id), approve=approve, comment=comment,
-                                now=deps.clock.now())
-    except PermissionDenied:
-        return "not_allowed"
-    except goals.GoalValidationError as error:
-        return next(iter(error.errors.values()), error.code)
-    except goals.GoalError as error:
-        return error.code
-
-
-def _announce(context, client, decider: Person, goal: Goal, *, approved: bool, comment: str | None,
-              message_ref: dict, locale: str) -> None:
+def _recorded(context, client, outcome: Outcome, *, where: dict) -> None:
     """Tell the owner (first: that must arrive whatever Slack does next), replace the buttons, refresh both homes."""
-    with deps_of(context).sessions() as session:
-        owner = session.get(Person, goal.owner_id)
-        parent = session.get(Goal, goal.parent_id) if goal.parent_id else None
-    send_to(context, client, owner, goal_blocks.goal_decided(
-        goal, approved=approved, decider_name=decider.name, comment=comment,
-        parent_title=parent.title if parent else None, locale=locale_of(context, owner)))
-    if message_ref.get("channel") and message_ref.get("ts"):
-        client.chat_update(channel=message_ref["channel"], ts=message_ref["ts"], **goal_blocks.decision_recorded(
-            goal, approved=approved, owner_name=owner.name, comment=comment, locale=locale))
-    publish_home(client, context, owner)
-    publish_home(client, context, decider)
+    deliver_after_ack(context, outcome)
+    if where.get("channel") and where.get("ts"):
+        client.chat_update(channel=where["channel"], ts=where["ts"], **outcome.reply)
+    for person in outcome.value.homes:
+        publish_home(client, context, person)
 
 
-def _message_ref(body: dict) -> dict:
-    """Where the buttons were: a DM message to update afterwards (none when clicked in the App Home)."""
-    return message_ref(body)
-
-
-def _goal_id(raw) -> int:
-    """A goal id as a button or dialog carries it; anything else was forged and names no goal."""
-    goal_id = record_id(raw)
-    if goal_id is None:
-        raise goals.GoalNotFound()
-    return goal_id
+def _first(outcome: Outcome) -> str:
+    return next(iter(outcome.errors.values()))

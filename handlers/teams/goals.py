@@ -1,18 +1,18 @@
-"""Goals in Teams: `goal list`, and the new-goal dialog with the same SMART rules and words as Slack's modal."""
+"""Goals in Teams: `goal list`, and the new-goal dialog; the rules and words are Slack's (actions/goals.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import approvals
-from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
+from actions import goals as goal_actions
+from handlers.teams.approvals import refresh_slack_homes
+from handlers.teams.context import TeamsCaller, act, identify, stranger_card
 from handlers.teams.mentions import Mention
-from prompts import cards, render
+from prompts import cards
 from prompts.render import label
-from storage import goals, people
-from storage.models import Approval, Goal, GoalLevel, Person
-from storage.permissions import PermissionDenied
+from storage import goals
+from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -30,28 +30,18 @@ def register(app: Any, deps: Deps) -> None:
     async def submit_new_goal(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
         data = ctx.activity.value.data if ctx.activity.value else None
-        response, saved, goal = await asyncio.to_thread(validate_then_save, deps, caller, data)
-        if saved is not None:
-            await ctx.send(card_message(saved))
-        if goal is not None and goal.approval == Approval.PROPOSED:
-            await approvals.ask_manager(app, deps, caller.person, goal)  # as Slack's save_goal asks them
-        return response
+        return await asyncio.to_thread(validate_then_save, deps, caller, data, ctx.activity)
 
 
 def goal_list(deps: Deps, viewer: Person, who: Mention | None, *, locale: str) -> dict:
     """Build `goal list [@person]`: your own goals, a report's (managers), anyone's (HR), as Slack's `/goal list`."""
-    if who is not None and not who.found:
-        return cards.text_card(render("goal_list_who", locale))
-    subject = viewer if who is None else who.person
-    with deps.sessions() as session:
-        try:
-            if subject is None:
-                raise PermissionDenied("unknown person")
-            listed = goals.goals_of(session, viewer, subject)
-        except PermissionDenied:
-            return cards.text_card(render("goal_list_not_allowed", locale))
-        progress = goals.progress_map(session, listed)
-    return cards.goal_list_card(listed, progress, own=subject.id == viewer.id, name=subject.name, locale=locale)
+    outcome = act(deps, TeamsCaller(viewer, locale), goal_actions.list_goals,
+                  subject=viewer if who is None else who.person, understood=who is None or who.found)
+    listing = outcome.value
+    if isinstance(listing, goal_actions.Listing):  # laid out to fit a card, as many goals as Slack shows
+        return cards.goal_list_card(listing.goals, listing.progress, own=listing.own, name=listing.name,
+                                    locale=locale)
+    return cards.card_from_block_kit(outcome.reply)
 
 
 def new_goal_dialog(deps: Deps, caller: TeamsCaller, values: dict | None = None,
@@ -75,35 +65,22 @@ def form_of(data: Any) -> dict[str, str | None]:
     return form
 
 
-def validate_then_save(deps: Deps, caller: TeamsCaller, data: Any) -> tuple[dict, dict | None, Goal | None]:
-    """Check the submitted form with the SMART rules; return the dialog's answer and, once saved, the chat message
-    and the goal.
+def validate_then_save(deps: Deps, caller: TeamsCaller, data: Any, activity: Any = None) -> dict:
+    """Propose the submitted goal; return the dialog's answer (call it off the event loop).
 
-    Errors come back in the dialog beside their fields, nothing written; coaching warnings ask to confirm
-    first; a confirmed or clean form is saved as the person's goal.
+    Errors come back in the dialog beside their fields, nothing written; the SMART coach's warnings ask to
+    confirm first; once saved the dialog closes and the person's chat shows where the goal stands.
     """
     if caller.person is None:
-        return new_goal_dialog(deps, caller), None, None
+        return new_goal_dialog(deps, caller)
     form = form_of(data)
-    confirmed = isinstance(data, dict) and data.get("confirmed") is True
     if isinstance(data, dict) and data.get("back") is True:
-        return new_goal_dialog(deps, caller, values=form), None, None
-    raw = goals.GoalInput(**{**form, "level": form["level"] or GoalLevel.INDIVIDUAL.value})
-    today = people.local_today(caller.person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
-    with deps.sessions() as session:
-        try:
-            validation = goals.validate(session, caller.person, raw, today=today)
-        except PermissionDenied:
-            validation = None
-    if validation is None or validation.errors:
-        errors = validation.errors if validation else {"title": "not_allowed"}
-        return new_goal_dialog(deps, caller, values=form, errors=errors), None, None
-    if validation.warnings and not confirmed:
-        return cards.confirm_goal_dialog(form, validation.warnings, locale=caller.locale), None, None
-    with deps.sessions() as session:
-        goal = goals.create(session, caller.person, validation.draft, now=deps.clock.now())
-        manager = session.get(Person, caller.person.manager_id) if caller.person.manager_id else None
-        parent = goals.get_visible(session, caller.person, goal.parent_id).title if goal.parent_id else None
-    saved = cards.goal_saved_card(goal, manager_name=manager.name if manager else None, parent_title=parent,
-                                  locale=caller.locale)
-    return cards.close_dialog(saved["fallbackText"]), saved, goal
+        return new_goal_dialog(deps, caller, values=form)
+    outcome = act(deps, caller, goal_actions.propose_goal, activity=activity, form=goal_actions.goal_input(form),
+                  confirmed=isinstance(data, dict) and data.get("confirmed") is True)
+    if not outcome.ok:
+        return new_goal_dialog(deps, caller, values=form, errors=dict(outcome.errors))
+    if isinstance(outcome.value, goal_actions.Coached):
+        return cards.confirm_goal_dialog(form, outcome.value.warnings, locale=caller.locale)
+    refresh_slack_homes(deps, outcome.value.homes)
+    return cards.close_dialog(outcome.reply["text"])
