@@ -187,10 +187,16 @@ def claim_due(session: Session, *, job: str, now: datetime, worker: str, limit: 
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        picked = picked.with_for_update(skip_locked=True)
+        # Picked once, in a materialised CTE: as `WHERE id IN (subquery)` PostgreSQL may run a LIMIT ... SKIP
+        # LOCKED subquery again for each row it updates, each run skipping what the last one locked, and so
+        # claim several times `limit` rows.
+        picked = picked.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        chosen = select(picked.c.id)
+    else:
+        chosen = picked.scalar_subquery()
     statement = (
         update(Delivery)
-        .where(col(Delivery.id).in_(picked.scalar_subquery()), col(Delivery.status).in_(list(WAITING)))
+        .where(col(Delivery.id).in_(chosen), col(Delivery.status).in_(list(WAITING)))
         .values(status=DeliveryStatus.CLAIMED, claimed_by=worker, claimed_at=now, next_attempt_at=None)
         .returning(Delivery)
     )

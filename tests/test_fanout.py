@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.settings import Settings, SettingsError
@@ -201,6 +202,17 @@ def test_a_replica_paces_itself_at_its_share_while_another_is_sending(crowd, rem
                              config=JobConfig(delivery_threads=1, max_per_run=4), pacer=pacer))
     assert pacer.senders == 2
     assert set(fake_time.sleeps[-2:]) == {0.2}  # a fifth of a second apart: half of the 10 a second
+
+
+def test_a_claim_takes_no_more_rows_than_asked_whatever_plan_the_database_picks(crowd, remind, sessions, clock):
+    remind(threads=1, max_per_run=0)  # plans everyone, sends nothing
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # The plan under which PostgreSQL ran a LIMIT ... SKIP LOCKED subquery once per row it updated.
+            for setting in ("enable_hashjoin", "enable_mergejoin", "enable_material", "enable_seqscan"):
+                session.execute(text(f"SET LOCAL {setting} = off"))
+        claimed = deliveries.claim_due(session, job=reminders.JOB, now=clock.now(), worker="a", limit=10)
+    assert len(claimed) == 10
 
 
 def test_claims_taken_by_one_replica_are_skipped_by_another_not_waited_for(crowd, remind, sessions, clock):
