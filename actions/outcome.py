@@ -32,6 +32,7 @@ class Tell:
     `here`: an answer to the asker, on the surface they acted from; otherwise it goes where the person is.
     `key`: a key that holds beyond this request (a blocker alert: once a week), instead of the request's own.
     `locale`: the reader's language when it is known better than their record (the asker's client language).
+    `channel`: a Slack channel to post in instead (recorded against `to`, whom it is about: kudos).
     """
 
     to: Person
@@ -39,6 +40,7 @@ class Tell:
     here: bool = False
     key: str | None = None
     locale: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def queue(session, tells: tuple[Tell, ...], *, asked: Asked, default_locale: str
         locale = tell.locale or people.pick_locale(tell.to.locale, default=default_locale)
         key = tell.key or notices.key_for(asked.request, sequence)
         delivery = notices.queue(session, person_id=tell.to.id, key=key, message=tell.message(locale), now=asked.now,
-                                 surface=asked.surface if tell.here else None)
+                                 surface=asked.surface if tell.here else None, channel=tell.channel)
         if delivery is not None:
             queued.append(delivery)
     return queued

@@ -1,4 +1,4 @@
-"""/kudos @person message: public praise, kept on the person's record."""
+"""/kudos @person message: public praise, kept on the person's record (the action: actions/kudos.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, send_to, stranger_reply
+from actions import kudos as kudos_actions
+from actions.perform import perform
+from handlers.context import asked_by, deliver_after_ack, deps_of, identify, stranger_reply
 from handlers.payloads import command_caller, command_text
-from prompts import blocks, kudos_blocks
+from prompts import blocks
 from prompts.goal_blocks import error_text
-from storage import kudos, people
+from storage import people
 from storage.models import Person
 
 MENTION_FIRST = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
@@ -35,26 +37,19 @@ def kudos_command(ack, command, context, client) -> None:
 
 
 def give_kudos(context, client, giver: Person, text: str, *, locale: str, answer: Callable[[dict], object]) -> None:
-    """Record praise from `<@U…> what they did`, `answer` the giver, then tell the receiver (or the channel).
+    """Give praise from `<@U…> what they did`: `answer` the giver, then the receiver (or the channel) is told.
 
     Shared by /kudos, whose answer is the ack, and a direct message to the bot, whose answer is a message.
     """
     deps = deps_of(context)
     match = MENTION_FIRST.match(text)
-    try:
+    receiver = None
+    if match:
         with deps.sessions() as session:
-            receiver = people.by_slack_id(session, match.group(1)) if match else None
-            message = unescape(match.group(2)) if match else None
-            kudos.give(session, giver, receiver, message, now=deps.clock.now())
-    except kudos.KudosError as error:
-        return answer(blocks.markdown_message(error_text(error.code, locale)))
-    channel = deps.settings.kudos_channel
-    answer(kudos_blocks.kudos_sent(receiver=receiver.name, channel=channel, locale=locale))
-    # A channel post is read by everyone, so it uses the organisation's language; a DM, the receiver's.
-    readers_locale = deps.settings.default_locale if channel else locale_of(context, receiver)
-    post = kudos_blocks.kudos_post(giver=giver.name, receiver=receiver.name, message=message.strip(),
-                                   locale=readers_locale)
-    if channel:
-        client.chat_postMessage(channel=channel, **post)
-    else:
-        send_to(context, client, receiver, post)
+            receiver = people.by_slack_id(session, match.group(1))
+    outcome = perform(deps, kudos_actions.give_kudos, asked_by(context, giver, locale), receiver=receiver,
+                      message=unescape(match.group(2)) if match else None, channel=deps.settings.kudos_channel)
+    if not outcome.ok:
+        return answer(blocks.markdown_message(error_text(next(iter(outcome.errors.values())), locale)))
+    answer(outcome.reply)
+    deliver_after_ack(context, outcome)

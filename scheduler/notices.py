@@ -41,10 +41,11 @@ def next_run(sessions, now: datetime, _config) -> datetime | None:
 def _deliver(ctx: JobContext, delivery_id: int, person_id: int, key: str) -> str:
     with ctx.sessions() as session:
         person = session.get(Person, person_id)
-        message, surface = notices.content_of(session, delivery_id)
+        message, surface, channel = notices.target_of(session, delivery_id)
     if person is None:
         return "skipped"
     outcome = deliver(ctx, job=JOB, person=person, period=key, message=lambda: message, surface=surface,
+                      channel=channel,
                       still_wanted=lambda: message is not None and person.active)
     with ctx.sessions() as session:
         notices.forget_settled(session, [delivery_id])

@@ -18,7 +18,7 @@ from storage.models import Delivery, DeliveryStatus
 
 JOB = "notices"
 KEY_MAX = 40  # the delivery log's period column
-SURFACE, MESSAGE = "surface", "message"  # a pinned notice's payload; an unpinned one is the message itself
+SURFACE, CHANNEL, MESSAGE = "surface", "channel", "message"  # a pinned notice's payload; else the message itself
 
 
 def key_for(*parts: object) -> str:
@@ -30,15 +30,18 @@ def key_for(*parts: object) -> str:
 
 
 def queue(session: Session, *, person_id: int, key: str, message: dict, now: datetime,
-          surface: str | None = None) -> Delivery | None:
+          surface: str | None = None, channel: str | None = None) -> Delivery | None:
     """Queue `message` for a person once per key; None when this key was queued before (a repeated request).
 
-    `surface` pins it to one surface (an answer to the person who acted, where they acted); None sends it
-    where the person is when it goes out.
+    `surface` pins it to one surface (an answer to the person who acted, where they acted); `channel` posts it
+    in a Slack channel instead, recorded against the person; neither sends it where the person is when it goes out.
     """
     if len(key) > KEY_MAX:
         raise ValueError(f"a notice key is at most {KEY_MAX} characters: {key!r}")
-    payload = message if surface is None else {SURFACE: surface, MESSAGE: message}
+    if channel is not None:
+        payload = {CHANNEL: channel, MESSAGE: message}
+    else:
+        payload = message if surface is None else {SURFACE: surface, MESSAGE: message}
     return deliveries.enqueue(session, job=JOB, person_id=person_id, period=key, now=now, payload=payload)
 
 
@@ -49,11 +52,17 @@ def message_of(session: Session, delivery_id: int) -> dict | None:
 
 def content_of(session: Session, delivery_id: int) -> tuple[dict | None, str | None]:
     """Return a notice's message and the surface it is pinned to (None: where the person is)."""
+    message, surface, _channel = target_of(session, delivery_id)
+    return message, surface
+
+
+def target_of(session: Session, delivery_id: int) -> tuple[dict | None, str | None, str | None]:
+    """Return a notice's message, the surface it is pinned to and the Slack channel it is posted in, if any."""
     delivery = session.get(Delivery, delivery_id, populate_existing=True)
     payload = None if delivery is None else delivery.payload
     if isinstance(payload, dict) and MESSAGE in payload:
-        return payload[MESSAGE], payload.get(SURFACE)
-    return payload, None
+        return payload[MESSAGE], payload.get(SURFACE), payload.get(CHANNEL)
+    return payload, None, None
 
 
 def forget_settled(session: Session, delivery_ids: list[int]) -> None:

@@ -279,7 +279,7 @@ def test_one_on_one_held_by_someone_else_or_forged_is_refused_and_nothing_is_wri
     katherine = teams_people.katherine  # a colleague, writing Chinese in Teams
     forged = value.format(alan=id_of(sessions, "UEMP1"), ada=id_of(sessions, "UMGR1"))
     teams.card_submit(katherine, {"action": coaching_blocks.ONE_ON_ONE_ACTION, "value": forged})
-    assert replies(connector, katherine) == [error_text("not_allowed", "zh-CN")]
+    assert replies(connector, katherine) == [error_text("one_on_one_not_allowed", "zh-CN")]  # Slack's words
     assert count(sessions, OneOnOne) == 0
 
 
@@ -308,8 +308,8 @@ def test_a_forged_review_is_refused_in_the_dialog_and_nothing_is_written_or_sent
                                          **GOOD})
     for response in (fetched, submitted):
         body = str(dialog_card(response)["body"])
-        assert error_text("not_allowed", "en") in body or error_text("not_found", "en") in body \
-            or error_text("not_allowed", "zh-CN") in body, body
+        assert error_text("review_week_not_allowed", "en") in body \
+            or error_text("review_week_not_allowed", "zh-CN") in body, body  # Slack's words, not the goal refusal
     assert count(sessions, Review) == count(sessions, ActionItem) == 0
     assert sends(connector) == []
 
