@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -26,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     add_database_arguments(parser)
     args = parser.parse_args(argv)
     engine = make_engine(prepare(args))
+    load_before = os.getloadavg()[0]
     try:
-        timings, cpu = time_digest(engine)
+        timings, cpu, server_cpu = time_digest(engine)
     finally:
         engine.dispose()
     # Every run must make it, not just a typical one: the slowest decides.
@@ -39,25 +42,68 @@ def main(argv: list[str] | None = None) -> int:
     # SQLite it is all the work, on PostgreSQL the client's part).
     print(f"  this process's CPU per run: min {min(cpu):.3f} s, median {statistics.median(cpu):.3f} s, "
           f"max {max(cpu):.3f} s")
+    if server_cpu:
+        # The database server's processes, all of them (a query may run on parallel workers): with the client's
+        # share above, what the digest costs in CPU whatever else the machine is doing.
+        total = [client + server for client, server in zip(cpu, server_cpu, strict=True)]
+        print(f"  PostgreSQL server's CPU per run: median {statistics.median(server_cpu):.3f} s; client and server "
+              f"together: min {min(total):.3f} s, median {statistics.median(total):.3f} s, max {max(total):.3f} s")
+    print(f"  load average (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     return 0 if verdict == "PASS" else 1
 
 
-def time_digest(engine: Engine) -> tuple[list[float], list[float]]:
-    """Return the wall and CPU seconds of each timed run, each in its own session, after an untimed warm-up."""
+def time_digest(engine: Engine) -> tuple[list[float], list[float], list[float]]:
+    """Return the wall, this process's CPU and the database server's CPU seconds of each timed run (the last
+    empty unless the server is a local PostgreSQL), each in its own session, after an untimed warm-up."""
     sessions = session_factory(engine)
     now = digest_now(END_WEEK)
-    timings, cpu = [], []
+    timings, cpu, server_cpu = [], [], []
     for run in range(RUNS + 1):
         with sessions() as session:
+            server = _server_processes(session)
+            server_started = _cpu_seconds(server)
             started, cpu_started = time.perf_counter(), time.process_time()
             digest = analytics.digest(session, week=END_WEEK, now=now)
             elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
+            server_elapsed = _cpu_seconds(server) - server_started
         if run == 0:
             _describe(digest)
         else:
             timings.append(elapsed)
             cpu.append(cpu_elapsed)
-    return timings, cpu
+            if server is not None:
+                server_cpu.append(server_elapsed)
+    return timings, cpu, server_cpu
+
+
+def _server_processes(session) -> int | None:
+    """Return the process id of the local PostgreSQL server behind the session (its postmaster), else None."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    status = Path(f"/proc/{backend}/status")
+    if not status.exists():
+        return None  # a server on another machine: its CPU cannot be read from here
+    return int(next(line.split()[1] for line in status.read_text().splitlines() if line.startswith("PPid:")))
+
+
+def _cpu_seconds(postmaster: int | None) -> float:
+    """Return the CPU seconds used so far by the server's processes: the postmaster and its children."""
+    if postmaster is None:
+        return 0.0
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if int(fields[1]) == postmaster:  # a backend, a parallel worker, a background process
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        elif stat.parent.name == str(postmaster):  # with its children that ended (parallel workers): cutime, cstime
+            ticks += sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _describe(digest: analytics.Digest) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return _child(args)
     url = prepare(args)
+    load_before = os.getloadavg()[0]
     command = [sys.executable, "-m", "benchmarks.export_bench", "--child", "--db", args.db, "--url", url,
                "--format", args.format, "--module", args.module]
     finished = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # stderr shows any failure
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     # it is all the work, on PostgreSQL the client's part).
     cpu_rate = result["rows"] / result["cpu_seconds"]
     print(f"  child CPU {result['cpu_seconds']:.1f} s: {cpu_rate:,.0f} rows per CPU second")
+    print(f"  load average (1 min) before and after: {load_before:.1f}, {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     return 0 if speed == memory == "PASS" else 1
 
 

@@ -8,15 +8,20 @@ output one dict at a time.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
+import queue
+import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from operator import itemgetter
 from typing import Any, TextIO
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, Row, Select, String, and_, case, func, literal, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -87,8 +92,7 @@ def write_export(
         return write(rows(session, kind, since=since, team=team), out, kind=kind)
     team_id = _team_id(session, team) if team is not None else None
     if fmt == "csv":
-        return _write_csv_batches(_checkin_batches(session, since=since, team_id=team_id, text=_csv_text,
-                                                   flag=_csv_flag), out, kind=kind)
+        return _write_csv_chunks(_checkin_csv_chunks(session, since=since, team_id=team_id), out, kind=kind)
     return _write_json_batches(_checkin_batches(session, since=since, team_id=team_id, text=_as_is,
                                                 flag=_json_flag), out, kind=kind)
 
@@ -370,6 +374,29 @@ Column = Sequence[Any]  # one column of a batch, as the driver returned it
 Formatter = Callable[[Column], Column]
 
 
+def _checkin_csv_chunks(session: Session, *, since: date | None, team_id: int | None) -> Iterator[tuple[int, str]]:
+    """Yield the check-ins export as CSV a batch at a time: how many rows, and their lines, each ending in CRLF.
+
+    The same bytes as csv.writer writes (see _csv_cells), without it: the csv module looks at every character
+    of every cell, which alone cost more than the rest of the export. Here each column of a batch is rendered
+    by one list comprehension, a person's four cells are rendered once for all their check-ins, and a line is
+    one str.join.
+    """
+    batches = _opened_checkin_batches(session, since=since, team_id=team_id)
+    if batches is None:
+        return
+    people = _people_csv(session)
+    join = ",".join
+    for batch in batches:
+        weeks, person_ids, submitted, late, confidence, highlights, blockers, help_needed = zip(*batch, strict=True)
+        lines = map(join, zip(
+            _csv_repeated(weeks), map(people.__getitem__, person_ids), submitted, _csv_flag(late),
+            _csv_numbers(confidence), _csv_cells(highlights), _csv_cells(blockers), _csv_cells(help_needed),
+            strict=True,
+        ))
+        yield len(batch), "\r\n".join(lines) + "\r\n"
+
+
 def _checkin_batches(
     session: Session, *, since: date | None, team_id: int | None, text: Formatter, flag: Formatter
 ) -> Iterator[Iterable[tuple]]:
@@ -377,28 +404,89 @@ def _checkin_batches(
 
     The check-ins are read without their people: each person's name, e-mail, team and manager are read once,
     formatted once, and looked up per row, which spares the database three joins per row and the writer the
-    same names formatted over and over. The people are read after the check-ins' cursor has opened, so every
-    check-in it returns has its person among them.
+    same names formatted over and over.
     """
-    batches = _driver_batches(session, _checkins_alone_query(session, since=since, team_id=team_id))
-    first = next(batches, None)  # opens the cursor (and, on PostgreSQL, its snapshot)
-    if first is None:
+    batches = _opened_checkin_batches(session, since=since, team_id=team_id)
+    if batches is None:
         return
     people = _people_columns(session, text)
-    for batch in itertools.chain((first,), batches):
+    for batch in batches:
         weeks, person_ids, submitted, late, confidence, highlights, blockers, help_needed = zip(*batch, strict=True)
         names, emails, teams, managers = zip(*map(people.__getitem__, person_ids), strict=True)
         yield zip(
-            text(weeks), names, emails, teams, managers, _utc_text_iso(submitted), flag(late), confidence,
+            text(weeks), names, emails, teams, managers, submitted, flag(late), confidence,
             text(highlights), text(blockers), text(help_needed), strict=True,
         )
 
 
+def _opened_checkin_batches(
+    session: Session, *, since: date | None, team_id: int | None
+) -> Iterator[list[tuple]] | None:
+    """Open the cursor over the check-ins and return their batches, or None when there are none.
+
+    Opened before the caller reads the people, so every check-in it returns (from the cursor's snapshot, on
+    PostgreSQL) has its person among them.
+    """
+    batches = _driver_batches(session, _checkins_alone_query(session, since=since, team_id=team_id))
+    first = next(batches, None)
+    if first is None:
+        return None
+    # SQLite works in this process, under the same lock as the writing for most of each row: nothing to gain there.
+    server = session.connection().dialect.name == "postgresql"
+    return itertools.chain((first,), _read_ahead(batches) if server else batches)
+
+
+def _read_ahead(batches: Iterator[list[tuple]]) -> Iterator[list[tuple]]:
+    """Yield the batches, each fetched on a thread while the caller writes the one before.
+
+    The driver lets go of the GIL while it waits for the database, so on PostgreSQL the server reads and formats
+    the next rows on its own core while this process writes: the export takes about the longer of the two, not
+    their sum. At most _READ_AHEAD batches wait, so memory stays flat. The thread starts on the first batch the
+    caller asks for, after it has read what it needs first (the people), and is over when this generator is:
+    finished, failed or closed early, the cursor is closed by then.
+    """
+    waiting: queue.Queue = queue.Queue(maxsize=_READ_AHEAD)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                waiting.put(batch)
+                if stop.is_set():
+                    return
+            waiting.put(_END)
+        except BaseException as error:  # noqa: BLE001  (raised again by the caller's thread)
+            waiting.put(_Failed(error))
+
+    reader = threading.Thread(target=fetch, name="export-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (batch := waiting.get()) is not _END:
+            if isinstance(batch, _Failed):
+                raise batch.error
+            yield batch
+    finally:
+        stop.set()
+        while reader.is_alive():  # a reader blocked on a full queue takes one more batch and then sees `stop`
+            with contextlib.suppress(queue.Empty):
+                waiting.get(timeout=0.05)
+        batches.close()  # closes the cursor, in this thread, now that the reader is done with it
+
+
+_READ_AHEAD = 4
+_END = object()
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
 def _checkins_alone_query(session: Session, *, since: date | None, team_id: int | None) -> Select:
-    """Return the check-ins' own columns, person by id, submitted_at as UTC text, in the export's order."""
+    """Return the check-ins' own columns, person by id, submitted_at as the export's text, in the export's order."""
     query = (
         select(
-            col(CheckIn.week), col(CheckIn.person_id), _utc_text(session, col(CheckIn.submitted_at)),
+            col(CheckIn.week), col(CheckIn.person_id), _iso_text(session, col(CheckIn.submitted_at)),
             col(CheckIn.late), col(CheckIn.confidence), col(CheckIn.highlights), col(CheckIn.blockers),
             col(CheckIn.help_needed),
         )
@@ -411,53 +499,109 @@ def _checkins_alone_query(session: Session, *, since: date | None, team_id: int 
     return query
 
 
-def _utc_text(session: Session, column: Any) -> Any:
-    """Return a datetime column as UTC text "YYYY-MM-DD HH:MM:SS.ffffff" on every database.
+def _iso_text(session: Session, column: Any) -> Any:
+    """Return a datetime column as the export writes it, "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" in UTC, from the database.
 
-    SQLite stores exactly that text; PostgreSQL is asked for it, whatever the session's time zone or DateStyle.
+    As _iso writes a datetime: microseconds only when not zero. Made by the database, so that on PostgreSQL the
+    server does this work on its own core while this process writes the rows before (one to_char a row: each
+    costs PostgreSQL about a microsecond).
     """
-    if session.connection().dialect.name != "postgresql":
-        return column
-    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+    if session.connection().dialect.name == "postgresql":
+        text = func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"', type_=String)
+    else:  # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff"
+        text = func.substr(column, 1, 10, type_=String) + "T" + func.substr(column, 12, 15, type_=String) + "Z"
+    return func.replace(text, ".000000Z", "Z", type_=String)
 
 
-def _people_columns(session: Session, text: Formatter) -> dict[int, tuple]:
-    """Return every person's name, e-mail, team and manager by id, each formatted as the export writes it."""
-    query = (
+def _people_csv(session: Session) -> dict[int, str]:
+    """Return every person's name, e-mail, team and manager by id as the four CSV cells of their check-ins.
+
+    One string a person (about 6 MB for 50,000 people), rendered a fetched batch at a time.
+    """
+    join = ",".join
+    people: dict[int, str] = {}
+    for batch in _driver_batches(session, _people_query(), name="export_people"):
+        ids, *columns = zip(*batch, strict=True)
+        people.update(zip(ids, map(join, zip(*map(_csv_cells, columns), strict=True)), strict=True))
+    return people
+
+
+def _people_query() -> Select:
+    return (
         select(col(Person.id), col(Person.name), col(Person.email), col(Team.name), col(_Manager.name))
         .outerjoin(Team, col(Team.id) == Person.team_id)
         .outerjoin(_Manager, col(_Manager.id) == Person.manager_id)
     )
+
+
+def _people_columns(session: Session, text: Formatter) -> dict[int, tuple]:
+    """Return every person's name, e-mail, team and manager by id, each formatted as the export writes it."""
     people: dict[int, tuple] = {}
     shared: dict[str, str] = {}  # one copy of each team's and manager's name, not one per person: a third less memory
-    for batch in _driver_batches(session, query, name="export_people"):
+    for batch in _driver_batches(session, _people_query(), name="export_people"):
         ids, names, emails, teams, managers = zip(*batch, strict=True)
         teams, managers = ([shared.setdefault(name, name) for name in text(column)] for column in (teams, managers))
         people.update(zip(ids, zip(text(names), text(emails), teams, managers, strict=True), strict=True))
     return people
 
 
-def _csv_text(values: Column) -> Column:
-    """Defuse a column of text for CSV (see _defuse); None stays None, which the csv module writes as empty."""
-    return ["'" + value if value and value[0] in _FORMULA_FIRST else value for value in values]
+def _csv_cells(values: Column) -> list[str]:
+    """Render a column of text as csv.writer writes its cells (QUOTE_MINIMAL, CRLF lines), defused (see _defuse).
 
-
-def _utc_text_iso(values: Column) -> Column:
-    """Turn UTC text "YYYY-MM-DD HH:MM:SS.ffffff" into the export's ISO text, as _iso writes the datetime.
-
-    Microseconds are written only when not zero, as datetime.isoformat does.
+    None is written as nothing, and a cell holding a comma, a double quote or a line break is quoted, its double
+    quotes doubled: exactly what the csv module does with these settings, and nothing else does it quote.
     """
     return [
-        f"{value[:10]}T{value[11:19]}Z" if value[19:] in _NO_FRACTION else f"{value[:10]}T{value[11:26]}Z"
+        "" if value is None
+        else _csv_quoted(value) if _NEEDS_QUOTES(value)
+        else "'" + value if value[:1] in _FORMULA_FIRST
+        else value
         for value in values
     ]
 
 
-_NO_FRACTION = frozenset({"", ".000000"})
+def _csv_quoted(value: str) -> str:
+    return '"' + _defuse(value).replace('"', '""') + '"'
+
+
+_NEEDS_QUOTES = re.compile('[,"\r\n]').search
+
+
+def _csv_repeated(values: Column) -> list[str]:
+    """Render a column that holds a few values many times (a batch's weeks) as _csv_cells does, each value once."""
+    distinct = list(set(values))
+    cells = dict(zip(distinct, _csv_cells(distinct), strict=True))
+    return list(map(cells.__getitem__, values))
+
+
+def _csv_numbers(values: Column) -> list[str]:
+    """Render a column of whole numbers as csv.writer does (str), None as nothing, and any other value as write_csv
+    does (SQLite keeps whatever a column is given)."""
+    cells = list(map(_SMALL_NUMBERS.get, values))  # confidences are 1 to 5: looked up in C, not formatted
+    if None in cells:
+        cells = [cell if cell is not None else "" if value is None else str(value) if value.__class__ is int
+                 else _csv_cell(value) for cell, value in zip(cells, values, strict=True)]
+    return cells
+
+
+_SMALL_NUMBERS = {number: str(number) for number in range(-9, 10)} | {None: ""}
+
+
+def _csv_cell(value: Any) -> str:
+    """Render one value of any type as write_csv writes it: _csv_record's value, quoted as csv.writer would."""
+    (value,) = _csv_record((value,))
+    text = str(value)
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES(text) else text
 
 
 def _csv_flag(values: Column) -> Column:
-    return ["true" if value else "false" for value in values]  # SQLite hands back 0 and 1
+    try:
+        return list(map(_FLAGS.__getitem__, values))  # SQLite hands back 0 and 1, PostgreSQL booleans
+    except KeyError:
+        return ["true" if value else "false" for value in values]
+
+
+_FLAGS = {False: "false", True: "true"}  # 0 == False and 1 == True: the same keys
 
 
 def _json_flag(values: Column) -> Column:
@@ -468,16 +612,14 @@ def _as_is(values: Column) -> Column:
     return values
 
 
-def _write_csv_batches(batches: Iterable[Iterable[tuple]], out: TextIO, *, kind: str) -> int:
-    """Write a BOM, the header and the batches' rows as write_csv does; return how many rows were written."""
+def _write_csv_chunks(chunks: Iterable[tuple[int, str]], out: TextIO, *, kind: str) -> int:
+    """Write a BOM, the header and the chunks' lines as write_csv does; return how many rows were written."""
     out.write(BOM)
-    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(COLUMNS[kind])
+    csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerow(COLUMNS[kind])
     count = 0
-    for batch in batches:
-        records = list(batch)
-        writer.writerows(records)
-        count += len(records)
+    for rows, lines in chunks:
+        out.write(lines)
+        count += rows
     return count
 
 
