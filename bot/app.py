@@ -12,6 +12,7 @@ from dataclasses import replace
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.ai_client import assistant_from
 from bot.deps import Deps, job_config
 from bot.executors import BoundedExecutor, Coalescing
 from bot.slack_client import make_web_client
@@ -37,6 +38,8 @@ def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_exec
     if deps.deliver_notices is None:
         deps.deliver_notices = notice_sender(deps, web_client)
         deps.drain_notices = notice_drain(deps, web_client)
+    if deps.assistant is None:
+        deps.assistant = assistant_from(settings)
     # Under `serve`, work that can wait (republishing an App Home) runs after the listener on its own bounded pool,
     # once per person however often it is asked for meanwhile; with an executor given (tests, scripted runs) it
     # runs in the listener, as before.

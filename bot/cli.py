@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     teams_package.add_argument("--out", type=Path, default=Path(DEFAULT_PACKAGE), metavar="FILE.zip")
     teams_package.add_argument("--host", metavar="HOSTNAME",
                                help="the public host name in the messaging endpoint https://HOSTNAME/api/messages")
+    ai = commands.add_parser("ai", help="the writing assistant").add_subparsers(dest="ai_command", required=True)
+    ai.add_parser("log", help="the assistant's model calls and today's tokens against the budget (HR)") \
+        .add_argument("--since", help="calls from this date on (2026-01-31)")
     return parser
 
 
@@ -202,6 +205,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, cloc
         return commands.cycles_list(deps, out=stdout)
     if args.command == "cycles" and args.cycles_command == "release":
         return commands.cycles_release(deps, args.name, out=stdout, teams=teams)
+    if args.command == "ai" and args.ai_command == "log":
+        from bot.ai_client import ai_log
+
+        return ai_log(deps, since=args.since, out=stdout)
     raise CommandError(f"`{args.command} {args.cycles_command if args.command == 'cycles' else ''}` is not "
                        "available yet: it arrives with the review cycles feature")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from actions.assistant import Assistant
 from bot.clock import Clock, SystemClock, pause
 from bot.settings import Settings
 from scheduler.context import JobConfig, TeamsSender
@@ -28,6 +29,8 @@ class Deps:
     deliver_notices: Callable[[list], list[str]] | None = None
     # Delivers every notice waiting (the `notices` job's pass), for work after an ack; set by bot.app.
     drain_notices: Callable[[], None] | None = None
+    # The writing assistant (its model, budget and features), from the settings; set by bot.app when unset.
+    assistant: Assistant | None = None
 
     @property
     def schedule(self) -> JobConfig:

@@ -21,6 +21,10 @@ LOG_FORMATS = ("text", "json")
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL",
                     "TEAMS_CLIENT_SECRET", "CHECKIN_AI_API_KEY")
 YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+# The assistant's features, each switched on or off by CHECKIN_AI_FEATURES (a comma list; "none" for none).
+AI_FEATURES = ("review_drafts",)
+DEFAULT_AI_DAILY_TOKENS = 200_000
+DEFAULT_AI_TIMEOUT_SECONDS = 20.0
 
 
 class SettingsError(ValueError):
@@ -50,6 +54,13 @@ class Settings:
     teams_tenant_id: str | None = None
     log_format: str = "text"
     upgrade_on_start: bool = False  # `serve` applies migrations first (single-machine installs)
+    # The assistant: an OpenAI-compatible chat-completions endpoint; unset, the extractive fallback only.
+    ai_base_url: str | None = None
+    ai_model: str | None = None
+    ai_api_key: str | None = field(default=None, repr=False)
+    ai_daily_tokens: int = DEFAULT_AI_DAILY_TOKENS
+    ai_timeout_seconds: float = DEFAULT_AI_TIMEOUT_SECONDS
+    ai_features: frozenset[str] = frozenset(AI_FEATURES)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
@@ -86,6 +97,14 @@ class Settings:
             teams_tenant_id=get("TEAMS_TENANT_ID"),
             log_format=(get("CHECKIN_LOG_FORMAT") or "text").lower(),
             upgrade_on_start=_switch("CHECKIN_UPGRADE_ON_START", get("CHECKIN_UPGRADE_ON_START")),
+            ai_base_url=get("CHECKIN_AI_BASE_URL"),
+            ai_model=get("CHECKIN_AI_MODEL"),
+            ai_api_key=get("CHECKIN_AI_API_KEY"),
+            ai_daily_tokens=_number("CHECKIN_AI_DAILY_TOKENS", get("CHECKIN_AI_DAILY_TOKENS"), cls.ai_daily_tokens,
+                                    int),
+            ai_timeout_seconds=_number("CHECKIN_AI_TIMEOUT_SECONDS", get("CHECKIN_AI_TIMEOUT_SECONDS"),
+                                       cls.ai_timeout_seconds, float),
+            ai_features=_features(get("CHECKIN_AI_FEATURES")),
         )
         settings.validate()
         return settings
@@ -123,11 +142,24 @@ class Settings:
             raise SettingsError(f"{', '.join(missing)} not set; Teams needs TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET "
                                 "and TEAMS_TENANT_ID together (or none of them, for Slack only)")
 
+        if bool(self.ai_base_url) != bool(self.ai_model):
+            raise SettingsError("CHECKIN_AI_BASE_URL and CHECKIN_AI_MODEL go together: set both for the assistant's "
+                                "model, or neither for its extractive fallback only")
+        if self.ai_daily_tokens < 0:
+            raise SettingsError(f"CHECKIN_AI_DAILY_TOKENS: {self.ai_daily_tokens} is below 0")
+        if not 0 < self.ai_timeout_seconds <= 600:
+            raise SettingsError(f"CHECKIN_AI_TIMEOUT_SECONDS: {self.ai_timeout_seconds} is not between 0 and 600")
+
+    @property
+    def ai_configured(self) -> bool:
+        """The assistant calls a model when its endpoint and model are set; otherwise it only quotes records."""
+        return bool(self.ai_base_url and self.ai_model)
+
     @property
     def secret_values(self) -> tuple[str, ...]:
         """The secrets' values as configured, for the log filter to mask wherever they would appear."""
         return tuple(value for value in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                                         self.teams_client_secret, getattr(self, "ai_api_key", None)) if value)
+                                         self.teams_client_secret, self.ai_api_key) if value)
 
     @property
     def socket_mode(self) -> bool:
@@ -170,6 +202,20 @@ def _secrets_from_files(values: Mapping[str, str]) -> dict[str, str]:
             raise SettingsError(f"{name}_FILE: {path} is empty")
         found[name] = secret
     return found
+
+
+def _features(raw: str | None) -> frozenset[str]:
+    """Parse CHECKIN_AI_FEATURES: unset means every feature, "none" none, else the names listed."""
+    if raw is None:
+        return frozenset(AI_FEATURES)
+    names = {name.strip().lower() for name in raw.split(",") if name.strip()}
+    if names <= {"none", "off"}:
+        return frozenset()
+    unknown = sorted(names - set(AI_FEATURES))
+    if unknown:
+        raise SettingsError(f"CHECKIN_AI_FEATURES: {', '.join(unknown)} not among {', '.join(AI_FEATURES)} "
+                            "(or none)")
+    return frozenset(names)
 
 
 def _switch(variable: str, raw: str | None) -> bool:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, send_to, tell
+from actions import calibration as calibration_actions
+from actions.perform import perform
+from handlers.context import asked_by, deps_of, identify, tell
+from handlers.evaluation_forms import open_form, press, submit_form
 from handlers.forms import metadata_id, view_values
 from handlers.modals import open_record_modal
-from handlers.payloads import action_value, caller_id, record_id, trigger_id
-from prompts import calibration_blocks, review_blocks
-from prompts.goal_blocks import error_text, modal_errors
-from storage import calibration, cycles, reviews
-from storage.models import Person, Review, ReviewCycle
-from storage.permissions import is_hr
+from handlers.payloads import action_value, caller_id, record_id
+from prompts import calibration_blocks
+from prompts.goal_blocks import error_text
+from storage import calibration, reviews
 
 
 def register(app: App) -> None:
@@ -29,14 +30,13 @@ def show_calibration(ack, body, action, context, client) -> None:
     """Post the chart and every rating beside its evidence into HR's DM."""
     ack()
     caller = identify(context, client, caller_id(body))
-    cycle_id = record_id(action_value(action))
-    try:
-        if caller.person is None or cycle_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            found = calibration.calibration(session, caller.person, cycle_id)
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
+    if caller.person is None:
+        return tell(client, body, error_text(reviews.NOT_FOUND, caller.locale))
+    outcome = perform(deps_of(context), calibration_actions.calibration_view,
+                      asked_by(context, caller.person, caller.locale), cycle_id=record_id(action_value(action)))
+    if not outcome.ok:
+        return tell(client, body, error_text(outcome.errors[calibration_actions.CYCLE], caller.locale))
+    found = outcome.value
     channel = client.conversations_open(users=caller.slack_id)["channel"]["id"]
     messages = calibration_blocks.calibration_messages(found, locale=caller.locale)
     client.chat_postMessage(channel=channel, **messages[0])
@@ -47,60 +47,19 @@ def show_calibration(ack, body, action, context, client) -> None:
 
 
 def open_revisit(ack, body, action, context, client) -> None:
-    ack()
-    caller = identify(context, client, caller_id(body))
-    review_id = record_id(action_value(action))
-    if caller.person is None or not is_hr(caller.person) or review_id is None:
-        return tell(client, body, error_text(reviews.NOT_FOUND, caller.locale))
-    client.views_open(trigger_id=trigger_id(body), view=calibration_blocks.revisit_modal(review_id,
-                                                                                         locale=caller.locale))
+    open_form(ack, body, context, client, calibration_actions.revisit_form,
+              lambda review_id, locale: calibration_blocks.revisit_modal(review_id, locale=locale),
+              review_id=record_id(action_value(action)))
 
 
 def submit_revisit(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
-    review_id = metadata_id(view)
-    note = view_values(view).get("note")
-    try:
-        if caller.person is None or review_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            review = calibration.ask_to_revisit(session, caller.person, review_id, note, now=deps.clock.now())
-            manager = session.get(Person, review.author_id)
-            subject = session.get(Person, review.subject_id)
-            cycle = session.get(ReviewCycle, review.cycle_id)
-    except reviews.ReviewValidationError as error:
-        return ack(response_action="errors", errors={"note": " ".join(
-            modal_errors(error.errors, caller.locale).values())})
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={"note": error_text(error.code, caller.locale)})
-    ack()
-    # The notice first: once saved it must reach them, whatever Slack does with the next call.
-    if manager.active:
-        send_to(context, client, manager, calibration_blocks.revisit_request(
-            subject=subject.name, cycle=cycle.name, note=(note or "").strip(), review_id=review.id,
-            open_action=review_blocks.OPEN_MANAGER_REVIEW_ACTION, locale=locale_of(context, manager)))
-    client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.revisit_sent(
-        manager=manager.name, subject=subject.name, locale=caller.locale))
+    submit_form(ack, body, view, context, client, calibration_actions.ask_to_revisit, field="note",
+                review_id=metadata_id(view), note=view_values(view).get("note"))
 
 
 def release(ack, body, action, context, client) -> None:
     """Release a cycle from Slack; the review-results job then tells each employee in their waking hours."""
-    ack()
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
-    cycle_id = record_id(action_value(action))
-    with deps.sessions() as session:
-        cycle = session.get(ReviewCycle, cycle_id) if cycle_id and caller.person else None
-        if cycle is None or not is_hr(caller.person):
-            return tell(client, body, error_text(reviews.NOT_FOUND, caller.locale))
-        try:
-            results = cycles.release(session, cycle.name, now=deps.clock.now(), actor_id=caller.person.id)
-        except cycles.CycleError as error:
-            return tell(client, body, error_text(error.code, caller.locale))
-        name = cycle.name
-    client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.cycle_released(
-        cycle=name, count=len(results), locale=caller.locale))
+    press(ack, body, context, client, calibration_actions.release_cycle, cycle_id=record_id(action_value(action)))
 
 
 def open_acknowledge(ack, body, action, context, client) -> None:
@@ -118,27 +77,5 @@ def open_acknowledge(ack, body, action, context, client) -> None:
 
 
 def submit_acknowledge(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
-    review_id = metadata_id(view)
-    try:
-        if caller.person is None or review_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            reply = calibration.acknowledge(session, caller.person, review_id, view_values(view).get("response"),
-                                            now=deps.clock.now())
-            result = session.get(Review, review_id)
-            manager = session.get(Person, result.author_id)
-            cycle = session.get(ReviewCycle, result.cycle_id)
-    except reviews.ReviewValidationError as error:
-        return ack(response_action="errors", errors={"response": " ".join(
-            modal_errors(error.errors, caller.locale).values())})
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={"response": error_text(error.code, caller.locale)})
-    ack()
-    # The notice first: once saved it must reach them, whatever Slack does with the next call.
-    if manager.active:
-        send_to(context, client, manager, calibration_blocks.acknowledged_to_manager(
-            subject=caller.person.name, cycle=cycle.name, response=reply.text, locale=locale_of(context, manager)))
-    client.chat_postMessage(channel=caller.slack_id, **calibration_blocks.acknowledged(
-        manager=manager.name, response=reply.text, locale=caller.locale))
+    submit_form(ack, body, view, context, client, calibration_actions.acknowledge_result, field="response",
+                review_id=metadata_id(view), response=view_values(view).get("response"))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify, locale_of, send_to, tell
+from actions import peers as peer_actions
+from handlers.context import deps_of, identify
+from handlers.evaluation_forms import open_form, press, submit_form
 from handlers.forms import metadata_id, view_values
 from handlers.modals import open_record_modal
-from handlers.payloads import action_value, caller_id, private_metadata, record_ids, trigger_id
-from handlers.reviews import first_input, review_fields
+from handlers.payloads import action_value, caller_id, private_metadata, record_id, record_ids
+from handlers.reviews import first_input, review_fields, with_draft
 from prompts import peer_blocks
 from prompts.goal_blocks import error_text, modal_errors
-from storage import peers, people, reviews
-from storage.models import Person, ReviewCycle
+from storage import peers, reviews
+from storage.models import Person
 
 
 def register(app: App) -> None:
@@ -32,127 +34,56 @@ def _pair(value: str | None) -> tuple[int, int] | None:
     return record_ids(value, separator=":", count=2)  # type: ignore[return-value]
 
 
-def _people_from(session, slack_ids: str | None) -> list[int]:
-    """Map the chosen Slack users to people; someone outside the directory is refused as a whole."""
-    ids = []
-    for slack_id in filter(None, (slack_ids or "").split(",")):
-        person = people.by_slack_id(session, slack_id)
-        if person is None:
-            raise reviews.ReviewValidationError({peers.PEERS_FIELD: peers.PEER_UNKNOWN})
-        ids.append(person.id)
-    return ids
-
-
-def _names(nomination: peers.Nomination) -> list[str]:
-    return [peer.name for peer in nomination.peers]
+def _chosen(view: dict) -> peer_actions.Chosen:
+    return peer_actions.Chosen(slack_ids=[s for s in (view_values(view).get("peers") or "").split(",") if s])
 
 
 def _slack_ids(nomination: peers.Nomination) -> list[str]:
     return [peer.slack_id for peer in nomination.peers if peer.slack_id]
 
 
+def _peers_modal(callback_id: str, *, change: bool):
+    def build(form: peer_actions.PeersForm, locale: str) -> dict:
+        nomination = form.nomination
+        return peer_blocks.peers_modal(callback_id=callback_id, metadata=form.value, chosen=_slack_ids(nomination),
+                                       cycle=nomination.cycle.name,
+                                       subject=nomination.subject.name if change else None, locale=locale)
+    return build
+
+
 def open_choose_peers(ack, body, action, context, client) -> None:
-    ack()
-
-    def build(session, person, cycle_id, locale) -> dict:
-        nomination = peers.nomination(session, person, cycle_id, person.id)
-        if nomination.confirmed:  # who was finally asked stays with the manager: it could unmask a reviewer
-            raise reviews.ReviewError(peers.PEERS_CONFIRMED)
-        return peer_blocks.peers_modal(callback_id=peer_blocks.PEERS_VIEW, metadata=str(cycle_id),
-                                       chosen=_slack_ids(nomination), cycle=nomination.cycle.name, subject=None,
-                                       locale=locale)
-
-    open_record_modal(body, action, context, client, build)
+    open_form(ack, body, context, client, peer_actions.choose_form, _peers_modal(peer_blocks.PEERS_VIEW, change=False),
+              cycle_id=record_id(action_value(action)))
 
 
 def submit_proposal(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
-    cycle_id = metadata_id(view)
-    try:
-        if caller.person is None or cycle_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            chosen = _people_from(session, view_values(view).get("peers"))
-            nomination = peers.propose(session, caller.person, cycle_id, chosen, now=deps.clock.now())
-            manager = session.get(Person, caller.person.manager_id) if caller.person.manager_id else None
-    except reviews.ReviewValidationError as error:
-        return ack(response_action="errors", errors=modal_errors(error.errors, caller.locale))
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={"peers": error_text(error.code, caller.locale)})
-    ack()
-    # The notice first: once saved it must reach them, whatever Slack does with the next call.
-    if manager is not None:
-        send_to(context, client, manager, peer_blocks.confirm_request(
-            subject=caller.person.name, peers=_names(nomination), cycle=nomination.cycle.name,
-            value=f"{cycle_id}:{caller.person.id}", locale=locale_of(context, manager)))
-    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peers_proposed(
-        peers=_names(nomination), cycle=nomination.cycle.name, manager=manager.name if manager else None,
-        locale=caller.locale))
+    submit_form(ack, body, view, context, client, peer_actions.propose_peers, field="peers",
+                cycle_id=metadata_id(view), chosen=_chosen(view))
 
 
 def confirm_as_proposed(ack, body, action, context, client) -> None:
     """The manager keeps the employee's choice as it is."""
-    ack()
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
-    pair = _pair(action_value(action))
-    try:
-        if caller.person is None or pair is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            proposed = peers.nomination(session, caller.person, *pair)
-            nomination, _ = peers.confirm(session, caller.person, *pair, [p.id for p in proposed.peers],
-                                          now=deps.clock.now())
-    except reviews.ReviewValidationError as error:
-        return tell(client, body, " ".join(modal_errors(error.errors, caller.locale).values()))
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peers_confirmed(
-        subject=nomination.subject.name, peers=_names(nomination), locale=caller.locale))
+    pair = _pair(action_value(action)) or (None, None)
+    press(ack, body, context, client, peer_actions.confirm_peers, cycle_id=pair[0], subject_id=pair[1])
 
 
 def open_change_peers(ack, body, action, context, client) -> None:
-    ack()
-    caller = identify(context, client, caller_id(body))
-    pair = _pair(action_value(action))
-    try:
-        if caller.person is None or pair is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps_of(context).sessions() as session:
-            nomination = peers.nomination(session, caller.person, *pair)
-            if nomination.subject.id == caller.person.id:  # the employee reads their list; only managers change it
-                raise reviews.ReviewError(reviews.NOT_FOUND)
-    except reviews.ReviewError as error:
-        return tell(client, body, error_text(error.code, caller.locale))
-    client.views_open(trigger_id=trigger_id(body), view=peer_blocks.peers_modal(
-        callback_id=peer_blocks.CONFIRM_VIEW, metadata=f"{pair[0]}:{pair[1]}", chosen=_slack_ids(nomination),
-        cycle=nomination.cycle.name, subject=nomination.subject.name, locale=caller.locale))
+    pair = _pair(action_value(action)) or (None, None)
+    open_form(ack, body, context, client, peer_actions.change_form,
+              _peers_modal(peer_blocks.CONFIRM_VIEW, change=True), cycle_id=pair[0], subject_id=pair[1])
 
 
 def submit_change(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
-    pair = _pair(private_metadata(view))
-    try:
-        if caller.person is None or pair is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            chosen = _people_from(session, view_values(view).get("peers"))
-            nomination, _ = peers.confirm(session, caller.person, *pair, chosen, now=deps.clock.now())
-    except reviews.ReviewValidationError as error:
-        return ack(response_action="errors", errors=modal_errors(error.errors, caller.locale))
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={"peers": error_text(error.code, caller.locale)})
-    ack()
-    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peers_confirmed(
-        subject=nomination.subject.name, peers=_names(nomination), locale=caller.locale))
+    pair = _pair(private_metadata(view)) or (None, None)
+    submit_form(ack, body, view, context, client, peer_actions.confirm_peers, field="peers", cycle_id=pair[0],
+                subject_id=pair[1], chosen=_chosen(view))
 
 
 def open_peer_review(ack, body, action, context, client) -> None:
     ack()
     open_record_modal(body, action, context, client, lambda session, person, review_id, locale: (
-        peer_blocks.peer_review_modal(peers.peer_review_form(session, person, review_id), locale=locale)))
+        with_draft(context, peer_blocks.peer_review_modal(peers.peer_review_form(session, person, review_id),
+                                                          locale=locale), "peer", locale)))
 
 
 def submit_peer_review(ack, body, view, context, client) -> None:
@@ -191,26 +122,5 @@ def open_decline(ack, body, action, context, client) -> None:
 
 
 def submit_decline(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
-    review_id = metadata_id(view)
-    try:
-        if caller.person is None or review_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            review = peers.decline(session, caller.person, review_id, reason=view_values(view).get("reason"),
-                                   now=deps.clock.now())
-            subject = session.get(Person, review.subject_id)
-            cycle = session.get(ReviewCycle, review.cycle_id)
-            manager = session.get(Person, subject.manager_id) if subject.manager_id else None
-    except reviews.ReviewValidationError as error:
-        return ack(response_action="errors", errors=modal_errors(error.errors, caller.locale))
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={"reason": error_text(error.code, caller.locale)})
-    ack()
-    # The notice first: once saved it must reach them, whatever Slack does with the next call.
-    if manager is not None and manager.active:
-        send_to(context, client, manager, peer_blocks.peer_declined_to_manager(
-            subject=subject.name, value=f"{cycle.id}:{subject.id}", locale=locale_of(context, manager)))
-    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peer_review_thanks(
-        subject=subject.name, declined=True, locale=caller.locale))
+    submit_form(ack, body, view, context, client, peer_actions.decline_peer_review, field="reason",
+                review_id=metadata_id(view), reason=view_values(view).get("reason"))

@@ -6,8 +6,11 @@ import re
 
 from slack_bolt import App
 
-from handlers.context import deps_of, identify
-from handlers.forms import inline_errors, metadata_id, view_values
+from actions import drafting
+from actions.assistant import REVIEW_DRAFTS
+from actions.perform import perform
+from handlers.context import asked_by, deps_of, identify
+from handlers.forms import inline_errors, metadata_id, record_id, view_values
 from handlers.modals import open_record_modal
 from handlers.payloads import caller_id, input_block_ids
 from prompts import label, review_blocks
@@ -22,19 +25,50 @@ def register(app: App) -> None:
     app.view(review_blocks.SELF_REVIEW_VIEW)(submit_self_review)
     app.action(review_blocks.OPEN_MANAGER_REVIEW_ACTION)(open_manager_review)
     app.view(review_blocks.MANAGER_REVIEW_VIEW)(submit_manager_review)
+    app.action(review_blocks.DRAFT_ACTION)(draft_review)
 
 
 def open_self_review(ack, body, action, context, client) -> None:
     ack()
     open_record_modal(body, action, context, client, lambda session, person, review_id, locale: (
-        review_blocks.self_review_modal(reviews.self_review_form(session, person, review_id), locale=locale)))
+        with_draft(context, review_blocks.self_review_modal(reviews.self_review_form(session, person, review_id),
+                                                            locale=locale), drafting.SELF, locale)))
 
 
 def open_manager_review(ack, body, action, context, client) -> None:
     ack()
     open_record_modal(body, action, context, client, lambda session, person, review_id, locale: (
-        review_blocks.manager_review_modal(reviews.manager_review_form(session, person, review_id), locale=locale,
-                                           anonymous_peer=label("anonymous_peer", locale))))
+        with_draft(context, review_blocks.manager_review_modal(
+            reviews.manager_review_form(session, person, review_id), locale=locale,
+            anonymous_peer=label("anonymous_peer", locale)), drafting.MANAGER, locale)))
+
+
+def with_draft(context, view: dict, kind: str, locale: str) -> dict:
+    """A review modal with "Draft from my records" when the assistant's review drafts are on."""
+    assistant = deps_of(context).assistant
+    return review_blocks.with_draft_button(view, kind, locale=locale,
+                                           on=assistant is not None and assistant.on(REVIEW_DRAFTS))
+
+
+def draft_review(ack, body, action, context, client) -> None:
+    """Fill the open review modal's empty text fields from the writer's records (the action decides what)."""
+    ack()
+    caller = identify(context, client, caller_id(body))
+    view = body.get("view")
+    kind, _, raw_id = (action.get("value") or "").partition(":")
+    if caller.person is None or not isinstance(view, dict):
+        return
+    deps = deps_of(context)
+    outcome = perform(deps, drafting.draft_review, asked_by(context, caller.person, caller.locale), kind=kind,
+                      review_id=record_id(raw_id), assistant_=deps.assistant)
+    if outcome.ok:
+        draft = outcome.value
+        notice = label(draft.notice, caller.locale) if draft.notice else None
+        fields = draft.fields
+    else:
+        notice, fields = error_text(next(iter(outcome.errors.values())), caller.locale), {}
+    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=review_blocks.drafted_view(
+        view, typed=view_values(view), draft=fields, notice=notice, nonce=(context.get("request_key") or "d")[:8]))
 
 
 def submit_self_review(ack, body, view, context, client) -> None:

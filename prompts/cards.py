@@ -12,6 +12,7 @@ from prompts import (
     calibration_blocks,
     checkin_blocks,
     coaching_blocks,
+    cycle_blocks,
     digest_blocks,
     goal_blocks,
     home_blocks,
@@ -509,10 +510,11 @@ DIALOG_ACTIONS = frozenset({
     peer_blocks.CHOOSE_PEERS_ACTION, peer_blocks.CHANGE_PEERS_ACTION, peer_blocks.OPEN_PEER_REVIEW_ACTION,
     peer_blocks.DECLINE_PEER_REVIEW_ACTION, plan_blocks.EDIT_PLAN_ACTION,
     review_blocks.OPEN_SELF_REVIEW_ACTION, review_blocks.OPEN_MANAGER_REVIEW_ACTION,
+    calibration_blocks.RELEASE_ACTION,  # Slack asks to confirm in a dialog of its own; Teams in ours
 })
 # Every other Slack button: Teams has no answer for some of them yet, which is not the same as a forged one.
 BUTTON_ACTIONS = frozenset({
-    goal_blocks.APPROVE_ACTION, coaching_blocks.ONE_ON_ONE_ACTION, calibration_blocks.RELEASE_ACTION,
+    goal_blocks.APPROVE_ACTION, coaching_blocks.ONE_ON_ONE_ACTION,
     home_blocks.CALIBRATE_ACTION, peer_blocks.CONFIRM_PEERS_ACTION,
 })
 BUTTON_ACTION_PREFIXES = (f"{checkin_blocks.SNOOZE_ACTION}-", f"{digest_blocks.EXPORT_ACTION}-",
@@ -710,6 +712,32 @@ SUBMIT_ACKNOWLEDGE = calibration_blocks.ACKNOWLEDGE_VIEW
 REVIEW_TEXT_MAX = review_blocks.TEXT_MAX
 
 
+DRAFT = "draft"  # in a review dialog's data: "Draft from my records" was clicked, not the submit
+
+
+def _draft_notice(notice: str | None) -> list[dict]:
+    """The notice of the assistant's last draft, above the form."""
+    return [{"type": "TextBlock", "text": notice, "wrap": True, "isSubtle": True}] if notice else []
+
+
+def _draft_button(action: str, review_id: int, *, locale: str, draft: bool) -> list[dict]:
+    """The assistant's button below a review form, beside the submit; it sends no inputs, so a form half filled in
+    is not held up by the dialog's checks."""
+    if not draft:
+        return []
+    return [{"type": "ActionSet", "actions": [
+        {"type": "Action.Submit", "title": label("ai_draft_button", locale), "associatedInputs": "none",
+         "data": {"action": action, "review_id": review_id, DRAFT: True}}]}]
+
+
+def with_draft(dialog_answer: dict, fields: dict[str, str]) -> dict:
+    """A review dialog with the draft in its empty text inputs (never a rating: only Input.Text is filled)."""
+    for element in dialog_answer["task"]["value"]["card"]["content"]["body"]:
+        if element.get("type") == "Input.Text" and fields.get(element.get("id")) and not element.get("value"):
+            element["value"] = fields[element["id"]][:REVIEW_TEXT_MAX]
+    return dialog_answer
+
+
 def _kept(values: dict[str, str | None] | None, field: str, given: Any) -> str | None:
     """A field's value: what was submitted after a refusal (`values`), else what was written before."""
     if values is not None:
@@ -753,36 +781,40 @@ def _form_dialog(title: str, body: list[dict], *, submit_title: str, data: dict,
 
 
 def self_review_dialog(form: Any, *, locale: str, values: dict[str, str | None] | None = None,
-                       errors: dict[str, str] | None = None) -> dict:
+                       errors: dict[str, str] | None = None, draft: bool = False, notice: str | None = None) -> dict:
     """Slack's self-review modal as a dialog: evidence per goal, then a rating and why per criterion of the plan.
 
     `form` is storage.reviews.SelfReviewForm; after a refused submit `values` are what was sent, `errors` by field.
     """
     answers = form.review.answers or {}
     body = text_blocks(f"*{form.cycle.name}*")
+    body += _draft_notice(notice)
     for goal in form.goals[:review_blocks.GOALS_IN_MODAL]:
         field = f"evidence:{goal.id}"
         given = ((answers.get("goals") or {}).get(str(goal.id)) or {}).get("evidence")
         body.append(_long(field, label("self_review_evidence", locale, title=goal.title), _kept(values, field, given)))
     body += _criteria_inputs(form.plan, answers, locale=locale, values=values)
+    body += _draft_button(SUBMIT_SELF_REVIEW, form.review.id, locale=locale, draft=draft)
     return _form_dialog(label("self_review_title", locale), body, submit_title=label("submit", locale),
                         data={"action": SUBMIT_SELF_REVIEW, "review_id": form.review.id}, locale=locale,
                         errors=errors)
 
 
 def peer_review_dialog(form: Any, *, locale: str, values: dict[str, str | None] | None = None,
-                       errors: dict[str, str] | None = None) -> dict:
+                       errors: dict[str, str] | None = None, draft: bool = False, notice: str | None = None) -> dict:
     """Slack's peer review modal as a dialog: who and whether anonymous, ratings and why, strengths, to improve."""
     answers = form.review.answers or {}
     intro = render("peer_review_intro", locale, subject=form.subject.name, cycle=form.cycle.name,
                    anonymous=form.cycle.peers_anonymous)
     body = [
         *text_blocks(intro),
+        *_draft_notice(notice),
         *_criteria_inputs(form.plan, answers, locale=locale, values=values),
         _long("strengths", label("manager_review_strengths", locale),
               _kept(values, "strengths", answers.get("strengths")), required=True),
         _long("to_improve", label("manager_review_to_improve", locale),
               _kept(values, "to_improve", answers.get("to_improve")), required=True),
+        *_draft_button(SUBMIT_PEER_REVIEW, form.review.id, locale=locale, draft=draft),
     ]
     return _form_dialog(label("peer_review_title", locale), body, submit_title=label("submit", locale),
                         data={"action": SUBMIT_PEER_REVIEW, "review_id": form.review.id}, locale=locale,
@@ -808,11 +840,13 @@ def acknowledge_dialog(review_id: int, *, locale: str, value: str | None = None,
 
 
 def manager_review_dialog(form: Any, *, locale: str, anonymous_peer: str,
-                          values: dict[str, str | None] | None = None, errors: dict[str, str] | None = None) -> dict:
+                          values: dict[str, str | None] | None = None, errors: dict[str, str] | None = None,
+                          draft: bool = False, notice: str | None = None) -> dict:
     """Slack's manager review modal as a dialog: HR's revisit note and the evidence on top (review_blocks'
     evidence_text), then a rating and why per criterion, the overall rating, strengths and what to improve."""
     answers = form.review.answers or {}
     body = [
+        *_draft_notice(notice),
         *_criteria_inputs(form.plan, answers, locale=locale, values=values),
         _choice("overall", label("manager_review_overall", locale),
                 _scale(form.plan, locale),
@@ -821,6 +855,7 @@ def manager_review_dialog(form: Any, *, locale: str, anonymous_peer: str,
               _kept(values, "strengths", answers.get("strengths")), required=True),
         _long("to_improve", label("manager_review_to_improve", locale),
               _kept(values, "to_improve", answers.get("to_improve")), required=True),
+        *_draft_button(SUBMIT_MANAGER_REVIEW, form.review.id, locale=locale, draft=draft),
     ]
     title = label("manager_review_title", locale)
     content = _form_dialog(title, body, submit_title=label("submit", locale),
@@ -863,3 +898,119 @@ def check_dialog(check_id: int, *, subject: str, locale: str, values: dict[str, 
             _date("next_check", label("ip_next_check", locale), value=values.get("next_check"))]
     return _form_dialog(label("ip_title", locale), body, submit_title=label("save", locale),
                         data={"action": SUBMIT_CHECK, "review_id": check_id}, locale=locale, errors=errors)
+
+
+# ---- evaluation: Slack's modals as dialogs (peers, cycles, plans, improvement plans, revisits) ---------------
+
+# The submits' actions are Slack's view callback ids: the same form, whichever surface shows it.
+SUBMIT_PEERS = peer_blocks.PEERS_VIEW
+SUBMIT_CHANGE_PEERS = peer_blocks.CONFIRM_VIEW
+SUBMIT_OPEN_CYCLE = cycle_blocks.OPEN_CYCLE_VIEW
+SUBMIT_EDIT_PLAN = plan_blocks.PLAN_VIEW
+SUBMIT_IMPROVEMENT_PLAN = improvement_blocks.PLAN_VIEW
+SUBMIT_REVISIT = calibration_blocks.REVISIT_VIEW
+SUBMIT_RELEASE = "cycle_release_submit"
+PEOPLE_PICKERS = ("multi_users_select", "users_select")
+
+
+def dialog_from_modal(modal: dict, *, data: dict, locale: str, values: dict[str, str | None] | None = None,
+                      errors: dict[str, str] | None = None, people: Sequence[tuple[str, str]] = (),
+                      title: str | None = None, words: dict[str, str] | None = None) -> dict:
+    """Slack's modal as a dialog, input for input in the same words; its submit sends `data` and the fields.
+
+    Each input's id is its block id, as Slack's view state names it. Slack's people pickers become a choice among
+    `people` ((name, value) pairs); `values` (what was sent, or the starting values) replace the modal's own.
+    `errors` are error names by field; `words`, errors already in words (with the line they are on, say).
+    """
+    body: list[dict] = []
+    for block in modal.get("blocks", []):
+        kind = block.get("type")
+        if kind == "input":
+            element = _modal_input(block, people=people, value=(values or {}).get(block.get("block_id", "")),
+                                   kept=values is not None and block.get("block_id") in values)
+            if element is not None:
+                body.append(element)
+        else:
+            body += _block(block)
+    shown = title or _string((modal.get("title") or {}).get("text"))
+    submit = {"type": "Action.Submit", "title": _string((modal.get("submit") or {}).get("text")) or shown,
+              "style": "positive", "data": data}
+    shown_errors = {**modal_errors(errors or {}, locale), **(words or {})}
+    return dialog(shown, card(_with_errors(body, shown_errors), fallback=shown, actions=[submit]))
+
+
+def _modal_input(block: dict, *, people: Sequence[tuple[str, str]], value: str | None, kept: bool) -> dict | None:
+    field = block.get("block_id", "")
+    element = block.get("element") or {}
+    text = _string((block.get("label") or {}).get("text"))
+    required = not block.get("optional", False)
+    kind = element.get("type")
+    if kind == "plain_text_input":
+        given = value if kept else element.get("initial_value")
+        return _text(field, text, value=given, required=required, max_length=element.get("max_length"),
+                     multiline=bool(element.get("multiline")),
+                     placeholder=_string((block.get("hint") or element.get("placeholder") or {}).get("text")))
+    if kind == "datepicker":
+        return {**_date(field, text, value=value if kept else element.get("initial_date")),
+                **({"isRequired": True} if required else {})}
+    if kind in ("static_select", "checkboxes", "radio_buttons"):
+        options = [(_string(o["text"]["text"]), _string(o["value"])) for o in element.get("options", [])]
+        if kept:
+            given = value
+        elif kind == "checkboxes":
+            given = ",".join(o["value"] for o in element.get("initial_options", []))
+        else:
+            given = (element.get("initial_option") or {}).get("value")
+        choice = _choice(field, text, options, value=given, required=required)
+        if kind == "checkboxes":
+            choice.update({"isMultiSelect": True, "style": "expanded"})
+        return choice
+    if kind in PEOPLE_PICKERS:
+        choice = _choice(field, text, list(people), value=value, required=required,
+                         placeholder=_string((element.get("placeholder") or {}).get("text")) or None)
+        if kind == "multi_users_select":
+            choice["isMultiSelect"] = True
+        return choice
+    return None
+
+
+def form_fields(data: Any, names: Sequence[str], *, limit: int = 5000) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Read a dialog's fields (forgeable): the named ones that are text, cut at `limit`; any other kind is an error."""
+    values: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
+    for name in names:
+        value = data.get(name) if isinstance(data, dict) else None
+        if value is None or isinstance(value, str):
+            values[name] = value[:limit] if value else value
+        else:
+            errors[name] = "invalid"
+    return values, errors
+
+
+def release_dialog(cycle: Any, *, locale: str) -> dict:
+    """Slack's "are you sure" before releasing a cycle's results, as a dialog."""
+    title = label("release_results", locale)
+    submit = {"type": "Action.Submit", "title": title, "style": "destructive",
+              "data": {"action": SUBMIT_RELEASE, "cycle_id": cycle.id}}
+    return dialog(title, text_card(label("release_confirm", locale, cycle=cycle.name), actions=[submit]))
+
+
+def calibration_cards(found: Any, *, locale: str) -> list[dict]:
+    """Slack's calibration messages as cards; the chart (a file upload in Slack) as its figures, a table by team.
+
+    Teams cards carry no uploaded file and the bot has no URL to serve the image from, so the distribution the
+    chart draws is shown as a fact set per team: each rating on the plan's scale and how many people have it.
+    """
+    messages = calibration_blocks.calibration_messages(found, locale=locale)
+    header = card_from_block_kit(messages[0])
+    plan = found.rows[0].plan if found.rows else {"rating_scale": []}
+    names = {step["value"]: review_blocks.localized(step["label"], locale) for step in plan["rating_scale"]}
+    figures: list[dict] = [{"type": "TextBlock", "weight": "Bolder", "wrap": True, "separator": True,
+                            "text": label("chart_ratings_title", locale, cycle=found.cycle.name)}]
+    for team, counts in found.distribution.items():
+        figures.append({"type": "TextBlock", "text": f"**{team}**", "wrap": True, "spacing": "Small"})
+        figures.append({"type": "FactSet", "facts": [
+            {"title": f"{rating} · {names[rating]}" if names.get(rating) else str(rating),
+             "value": f"{counts.get(rating, 0)} {label('chart_people', locale)}"} for rating in found.scale]})
+    header["body"] = [*header["body"], *_within(figures, CARD_BUDGET_BYTES - _size(header))]
+    return [header, *(card_from_block_kit(message) for message in messages[1:])]

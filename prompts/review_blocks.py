@@ -39,6 +39,65 @@ def review_request(*, name: str, cycle: str, due: str, criteria: Sequence[str], 
                                                         "elements": buttons}]}
 
 
+DRAFT_ACTION = "review_draft"  # "Draft from my records": its value is "<self|peer|manager>:<review id>"
+DRAFT_BLOCK = "assistant"
+DRAFT_NOTICE_BLOCK = "assistant_notice"
+VIEW_KEYS = ("type", "callback_id", "private_metadata", "title", "submit", "close", "blocks", "external_id",
+             "clear_on_close", "notify_on_close", "submit_disabled")
+
+
+def draft_button(kind: str, review_id: int, *, locale: str) -> dict:
+    """The assistant's button on a review form: fills the empty text fields, never the ratings."""
+    return {"type": "actions", "block_id": DRAFT_BLOCK, "elements": [
+        {"type": "button", "action_id": DRAFT_ACTION, "value": f"{kind}:{review_id}",
+         "text": plain(label("ai_draft_button", locale))}]}
+
+
+def with_draft_button(view: dict, kind: str, *, locale: str, on: bool) -> dict:
+    """The review modal with the assistant's button above its first input, when the assistant is on."""
+    if not on:
+        return view
+    blocks = list(view["blocks"])
+    at = next((i for i, block in enumerate(blocks) if block.get("type") == "input"), len(blocks))
+    blocks.insert(at, draft_button(kind, int(view["private_metadata"]), locale=locale))
+    return {**view, "blocks": blocks[:100]}
+
+
+def drafted_view(view: dict, *, typed: dict[str, str | None], draft: dict[str, str], notice: str | None,
+                 nonce: str) -> dict:
+    """The open modal again, for views.update: what was typed kept, the draft in the empty text fields only.
+
+    A filled field gets a new action_id: Slack keeps what a client shows in an input whose ids are unchanged, so
+    only a new id shows the new initial value (the block_id, which the submit reads, stays).
+    """
+    blocks: list[dict] = []
+    for block in view.get("blocks") or []:
+        if block.get("block_id") == DRAFT_NOTICE_BLOCK:
+            continue
+        block = dict(block)
+        element = dict(block.get("element") or {})
+        block_id = block.get("block_id")
+        if block.get("type") == "input" and element.get("type") == "plain_text_input":
+            given = typed.get(block_id)
+            element.pop("initial_value", None)  # what the field shows now is in `typed`
+            if given:
+                element["initial_value"] = given
+            elif draft.get(block_id):
+                element["initial_value"] = draft[block_id][:TEXT_MAX]
+                element["action_id"] = f"text-{nonce}"
+            block["element"] = element
+        elif block.get("type") == "input" and element.get("type") == "static_select" and typed.get(block_id):
+            chosen = next((o for o in element.get("options", []) if o.get("value") == typed[block_id]), None)
+            if chosen:
+                element["initial_option"] = chosen
+            block["element"] = element
+        blocks.append(block)
+        if block_id == DRAFT_BLOCK and notice:
+            blocks.append({"type": "context", "block_id": DRAFT_NOTICE_BLOCK,
+                           "elements": [{"type": "mrkdwn", "text": notice[:3000]}]})
+    return {key: view[key] for key in VIEW_KEYS if key in view} | {"blocks": blocks[:100]}
+
+
 def self_review_modal(form: Any, *, locale: str) -> dict:
     """Per goal: result and evidence; per criterion of the person's plan: a rating on its scale and why."""
     answers = form.review.answers or {}

@@ -335,3 +335,50 @@ class SlackEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=255, unique=True)
     received_at: datetime = _when(index=True)  # indexed: old rows are pruned by age on every new event
+
+
+class TeamWeekStats(SQLModel, table=True):
+    """A team's check-ins for one ISO week, counted for the HR digest's trend: 8 x teams rows, not every check-in.
+
+    Kept by triggers in the database (migration 0007), so every writer keeps it right, whatever it goes through:
+    a check-in filed, filed late, edited or deleted, and a person moved to another team, made inactive or
+    erased. A row counts the week's check-ins of the people who are *active* in the team *now*, as the digest
+    measures (team_id 0: people without a team). No foreign key: the triggers own the rows.
+    """
+
+    __tablename__ = "team_week_stats"
+
+    week: str = Field(primary_key=True, max_length=8)
+    team_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    checked_in: int = 0
+    confidences: int = 0  # check-ins that gave a confidence
+    confidence_sum: int = 0
+    blockers: int = 0  # check-ins with non-blank blockers
+
+
+# Indexes of the HR figures at organisation scale (migration 0007). The check-ins export reads every check-in in
+# (week, id) order: PostgreSQL walks this index rather than sorting millions of rows (SQLite's index on week alone
+# already ends with the row id). The digest finds the pairs with a recent 1:1 from the last two weeks' 1:1s.
+Index("ix_checkin_week_id", CheckIn.__table__.c.week, CheckIn.__table__.c.id)
+Index("ix_oneonone_held_at", OneOnOne.__table__.c.held_at)
+
+
+class AiCall(SQLModel, table=True):
+    """One request to the assistant's model (or one refused by the daily budget): who, what for, which records.
+
+    Never the text: the prompt and the completion are not kept, only their token counts and the ids of the
+    records that were sent ("checkin:12", "kudos:3", ...), so HR can see what left the server about whom.
+    """
+
+    __tablename__ = "ai_call"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when(index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)  # who asked
+    feature: str = Field(max_length=32)
+    model: str | None = Field(default=None, max_length=200)
+    record_ids: list = _json(list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    outcome: str = Field(max_length=16)  # ok, timeout, unavailable, junk, over_budget
+    dropped: int = 0  # sentences of the answer dropped for want of a source among the records sent

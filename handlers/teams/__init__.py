@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import actions, approvals, checkins, coaching, commands, errors, goals, install, reviews
+from handlers.teams import (
+    actions,
+    approvals,
+    calibration,
+    checkins,
+    coaching,
+    commands,
+    cycles,
+    errors,
+    goals,
+    improvement,
+    install,
+    peers,
+    plans,
+    reviews,
+)
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 # Order matters: the catch-all dialog and button handlers of `actions` come after every feature's own.
-MODULES = (errors, install, commands, goals, checkins, coaching, approvals, reviews, actions)
+MODULES = (errors, install, commands, goals, checkins, coaching, approvals, reviews, peers, cycles, plans, improvement,
+           calibration, actions)
 
 
 def register_all(app: Any, deps: Deps) -> None:

@@ -9,9 +9,30 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import approvals, checkins, coaching, goals, reviews
+from handlers.teams import (
+    approvals,
+    calibration,
+    checkins,
+    coaching,
+    cycles,
+    goals,
+    improvement,
+    peers,
+    plans,
+    reviews,
+)
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
-from prompts import cards, checkin_blocks, coaching_blocks, improvement_blocks, peer_blocks, review_blocks
+from prompts import (
+    calibration_blocks,
+    cards,
+    checkin_blocks,
+    coaching_blocks,
+    cycle_blocks,
+    improvement_blocks,
+    peer_blocks,
+    plan_blocks,
+    review_blocks,
+)
 from prompts.goal_blocks import APPROVE_ACTION, NEW_GOAL_ACTION, RETURN_ACTION, error_text
 from prompts.render import label
 
@@ -40,8 +61,14 @@ def register(app: Any, deps: Deps) -> None:
         action, value = action_of(activity.value)
         if action == APPROVE_ACTION:  # tells the goal's owner too, wherever they are
             card, replaces = await approvals.approve(app, deps, caller, value)
+        elif action == calibration_blocks.CALIBRATE_ACTION:  # several cards, as Slack posts several messages
+            for card in await asyncio.to_thread(calibration.calibration_cards, deps, caller, value):
+                await ctx.send(card_message(card))
+            return
         else:
-            card, replaces = await asyncio.to_thread(answer_button, deps, caller, action, value)
+            card, replaces = await asyncio.to_thread(answer_button, deps, caller, action, value, activity)
+        if card is None:  # the action's own answer reaches the person's chat through the notices log
+            return
         message = card_message(card)
         if replaces and activity.reply_to_id:
             message.id = activity.reply_to_id  # the answer takes the reminder's place, as Slack's snooze does
@@ -77,6 +104,8 @@ def dialog_for(deps: Deps, caller: TeamsCaller, action: str, value: str, *, repl
         return approvals.return_dialog(deps, caller, value, message_id=reply_to)
     if action in _REVIEW_DIALOGS:
         return _REVIEW_DIALOGS[action](deps, caller, value)
+    if action in _EVALUATION_DIALOGS:
+        return _EVALUATION_DIALOGS[action](deps, caller, value)
     return cards.message_dialog(_refusal(action, caller.locale), locale=caller.locale)
 
 
@@ -91,9 +120,24 @@ _REVIEW_DIALOGS = {
     improvement_blocks.RECORD_CHECK_ACTION: reviews.check_dialog,
 }
 
+# Peers, calibration, plans and improvement plans (handlers.teams.peers, ...): each opens its dialog for its value.
+_EVALUATION_DIALOGS = {
+    peer_blocks.CHOOSE_PEERS_ACTION: peers.choose_dialog,
+    peer_blocks.CHANGE_PEERS_ACTION: peers.change_dialog,
+    improvement_blocks.OPEN_PLAN_ACTION: improvement.plan_dialog,
+    plan_blocks.EDIT_PLAN_ACTION: plans.edit_dialog,
+    calibration_blocks.REVISIT_ACTION: calibration.revisit_dialog,
+    calibration_blocks.RELEASE_ACTION: calibration.release_dialog,
+    cycle_blocks.OPEN_CYCLE_ACTION: cycles.open_dialog,
+}
 
-def answer_button(deps: Deps, caller: TeamsCaller, action: str, value: str) -> tuple[dict, bool]:
-    """Answer a plain button press; True when the answer should replace the card pressed."""
+
+def answer_button(deps: Deps, caller: TeamsCaller, action: str, value: str,
+                  activity: Any = None) -> tuple[dict | None, bool]:
+    """Answer a plain button press; True when the answer should replace the card pressed.
+
+    None: the action answered already, as a notice to the person's chat (queued with what it saved).
+    """
     if caller.person is None:
         return stranger_card(deps, caller.locale), False
     if action.startswith(f"{checkin_blocks.SNOOZE_ACTION}-"):
@@ -106,6 +150,10 @@ def answer_button(deps: Deps, caller: TeamsCaller, action: str, value: str) -> t
         return checkins.button_card(deps, caller.person, locale=caller.locale), False
     if action == coaching_blocks.ONE_ON_ONE_ACTION:
         return coaching.one_on_one_held(deps, caller, value), False
+    if action == peer_blocks.CONFIRM_PEERS_ACTION:
+        return peers.confirm_as_proposed(deps, caller, value, activity), False
+    if action == calibration_blocks.RELEASE_ACTION:  # a plain submit cannot open Slack's "are you sure"
+        return calibration.release_button_card(value, locale=caller.locale), False
     return cards.text_card(_refusal(action, caller.locale)), False
 
 

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from actions import drafting
+from actions.assistant import REVIEW_DRAFTS
 from handlers.forms import record_id
 from handlers.modals import REFUSALS
-from handlers.teams.context import TeamsCaller, identify, send_to_own_chat, stranger_card
+from handlers.teams.context import TeamsCaller, act, identify, send_to_own_chat, stranger_card
 from handlers.teams.notify import locale_of, send_where_they_are
 from prompts import calibration_blocks, cards, improvement_blocks, peer_blocks, review_blocks
 from prompts.goal_blocks import error_text
@@ -168,20 +170,51 @@ def _recorded(deps: Deps, caller: TeamsCaller, data: dict, build: Build, write: 
         return _refusal(error.code, caller.locale), None
 
 
+# ---- the assistant's drafts ---------------------------------------------------------------------------
+
+
+def _drafts_on(deps: Deps) -> bool:
+    return deps.assistant is not None and deps.assistant.on(REVIEW_DRAFTS)
+
+
+def _drafted(deps: Deps, caller: TeamsCaller, data: dict, kind: str,
+             builder: Callable[[str, bool, str | None], Build]) -> dict:
+    """The review dialog again, its empty text fields filled by the action's draft and its notice on top.
+
+    The button sends no inputs (a half-filled form would not pass the dialog's checks), so the dialog comes back
+    with what was saved before, and the draft where nothing was; nothing is saved until the person submits.
+    """
+    if caller.person is None:
+        return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+    review_id = record_id(data.get("review_id"))
+    outcome = act(deps, caller, drafting.draft_review, kind=kind, review_id=review_id, assistant_=deps.assistant)
+    if not outcome.ok:
+        return _refusal(next(iter(outcome.errors.values())), caller.locale)
+    draft = outcome.value
+    notice = label(draft.notice, caller.locale) if draft.notice else None
+    answer = _opened(deps, caller, review_id, builder(caller.locale, _drafts_on(deps), notice))
+    return cards.with_draft(answer, draft.fields) if "task" in answer and answer["task"]["type"] == "continue" \
+        else answer
+
+
 # ---- the self-review --------------------------------------------------------------------------------
 
 
 def self_review_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
     """Write my self-review, on the review request: the dialog, for the review's own author while the cycle is open."""
-    return _opened(deps, caller, value, _self_review_builder(caller.locale))
+    return _opened(deps, caller, value, _self_review_builder(caller.locale, _drafts_on(deps)))
 
 
-def _self_review_builder(locale: str) -> Build:
+def _self_review_builder(locale: str, draft: bool = False, notice: str | None = None) -> Build:
     return lambda session, person, review_id, values, errors: cards.self_review_dialog(
-        reviews.self_review_form(session, person, review_id), locale=locale, values=values, errors=errors)
+        reviews.self_review_form(session, person, review_id), locale=locale, values=values, errors=errors,
+        draft=draft, notice=notice)
 
 
 def record_self_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+    if data.get(cards.DRAFT):
+        return _drafted(deps, caller, data, drafting.SELF, _self_review_builder), None
+
     def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
         fields = review_fields(values)
         review = reviews.submit_self_review(session, person, review_id, ratings=fields["rating"],
@@ -198,15 +231,19 @@ def record_self_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dic
 
 def peer_review_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
     """Write the peer review, on the peer's request: the dialog, for the peer asked while the cycle is open."""
-    return _opened(deps, caller, value, _peer_review_builder(caller.locale))
+    return _opened(deps, caller, value, _peer_review_builder(caller.locale, _drafts_on(deps)))
 
 
-def _peer_review_builder(locale: str) -> Build:
+def _peer_review_builder(locale: str, draft: bool = False, notice: str | None = None) -> Build:
     return lambda session, person, review_id, values, errors: cards.peer_review_dialog(
-        peers.peer_review_form(session, person, review_id), locale=locale, values=values, errors=errors)
+        peers.peer_review_form(session, person, review_id), locale=locale, values=values, errors=errors,
+        draft=draft, notice=notice)
 
 
 def record_peer_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+    if data.get(cards.DRAFT):
+        return _drafted(deps, caller, data, drafting.PEER, _peer_review_builder), None
+
     def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
         fields = review_fields(values)
         review = peers.submit_peer_review(session, person, review_id, ratings=fields["rating"],
@@ -289,16 +326,19 @@ def record_acknowledgement(deps: Deps, caller: TeamsCaller, data: dict) -> tuple
 
 def manager_review_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
     """Write the manager review, on the manager's request: the evidence on top, then the form (as Slack)."""
-    return _opened(deps, caller, value, _manager_review_builder(caller.locale))
+    return _opened(deps, caller, value, _manager_review_builder(caller.locale, _drafts_on(deps)))
 
 
-def _manager_review_builder(locale: str) -> Build:
+def _manager_review_builder(locale: str, draft: bool = False, notice: str | None = None) -> Build:
     return lambda session, person, review_id, values, errors: cards.manager_review_dialog(
         reviews.manager_review_form(session, person, review_id), locale=locale,
-        anonymous_peer=label("anonymous_peer", locale), values=values, errors=errors)
+        anonymous_peer=label("anonymous_peer", locale), values=values, errors=errors, draft=draft, notice=notice)
 
 
 def record_manager_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+    if data.get(cards.DRAFT):
+        return _drafted(deps, caller, data, drafting.MANAGER, _manager_review_builder), None
+
     def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
         fields = review_fields(values)
         review = reviews.submit_manager_review(

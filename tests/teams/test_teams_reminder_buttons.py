@@ -10,9 +10,8 @@ from sqlmodel import select
 
 from actions.checkins import snooze_until
 from prompts import cards, checkin_blocks
-from prompts.calibration_blocks import RELEASE_ACTION
+from prompts.digest_blocks import EXPORT_ACTION  # HR's exports from the digest stay on Slack for now
 from prompts.goal_blocks import error_text
-from prompts.peer_blocks import CHOOSE_PEERS_ACTION  # choosing peers stays on Slack for now
 from prompts.render import label, render
 from scheduler import reminders
 from storage import people, teams_links
@@ -138,9 +137,9 @@ def test_an_unknown_button_is_not_found_and_nothing_is_written(teams, li_lei, co
 
 
 def test_a_slack_button_with_no_teams_answer_yet_says_so(teams, li_lei, connector):
-    teams.card_submit(li_lei, {"action": RELEASE_ACTION, "value": "3"})
+    teams.card_submit(li_lei, {"action": f"{EXPORT_ACTION}-goals", "value": "goals"})
     assert only_reply(connector, li_lei) == label("teams_not_in_teams_yet", "zh-CN")
-    dialog = dialog_card(teams.task_fetch(li_lei, {"action": CHOOSE_PEERS_ACTION, "value": "3"}))
+    dialog = dialog_card(teams.task_fetch(li_lei, {"action": f"{EXPORT_ACTION}-goals", "value": "goals"}))
     assert dialog["body"][0]["text"] == label("teams_not_in_teams_yet", "zh-CN")
 
 
