@@ -12,8 +12,8 @@ from prompts.blocks import markdown_message
 from prompts.goal_blocks import error_text, number
 from prompts.render import label, render
 from prompts.welcome_blocks import welcome_message
-from storage import checkins, deliveries, goals, people, surfaces, welcome
-from storage.models import CheckIn, Person
+from storage import attention, checkins, deliveries, goals, people, surfaces, welcome
+from storage.models import AttentionState, CheckIn, Person
 from storage.permissions import PermissionDenied, can_decide_for
 from storage.weeks import ActiveHours, local_moment
 
@@ -52,6 +52,9 @@ def check_in(session, asked: Asked, *, form: checkins.CheckinInput) -> Outcome:
         told = surfaces.route(session, manager).reachable
         tells.append(Tell(manager, partial(_blocker_alert, name=person.name, checkin=checkin),
                           key=f"alert:{checkin.week}:{person.id}"))
+        attention.open_for(session, checkin=checkin, manager=manager, now=asked.now)
+    elif not result.needs_manager:
+        attention.resolve_all_of(session, person=person, now=asked.now)  # no blocker left: what was raised is over
     recorded = Recorded(result, manager, checkins.streak(session, person, now=asked.now,
                                                          default_zone=asked.default_zone),
                         goal_lines(session, result, locale=asked.locale), told)
@@ -119,8 +122,28 @@ def checkin_subject(session, viewer: Person | None, checkin_id: int | None) -> P
     return subject
 
 
+def open_reply(session, asked: Asked, *, checkin_id: int | None) -> Outcome:
+    """The manager opens a report's alert to answer it: the alert is seen, and the report told so, once."""
+    subject = checkin_subject(session, asked.person, checkin_id)
+    if subject is None:
+        return Outcome.refused({"reply": "reply_not_allowed"})
+    seen = attention.see(session, checkin_id=checkin_id, viewer=asked.person, now=asked.now)
+    if seen is None:
+        return Outcome.done(value=subject)
+    week = session.get(CheckIn, checkin_id).week
+    notice = partial(_blocker_seen, manager=asked.person.name, week=week)
+    return Outcome.done(tells=[Tell(subject, notice, key=f"attention-seen:{seen.id}")], value=subject)
+
+
+def _blocker_seen(locale: str, *, manager: str, week: str) -> dict:
+    return checkin_blocks.blocker_seen(manager=manager, week=week, locale=locale)
+
+
 def reply_to_checkin(session, asked: Asked, *, checkin_id: int | None, text: str) -> Outcome:
-    """Send the manager's (or HR's) answer to a report's blocker or low confidence, where the report is."""
+    """Send the manager's (or HR's) answer to a report's blocker or low confidence, where the report is.
+
+    The alert is answered from then on; the report's copy carries a "Resolved" button while it is not resolved.
+    """
     subject = checkin_subject(session, asked.person, checkin_id)
     text = text.strip()
     if subject is None:
@@ -129,12 +152,37 @@ def reply_to_checkin(session, asked: Asked, *, checkin_id: int | None, text: str
         return Outcome.refused({"reply": "comment_missing"})
     if len(text) > checkin_blocks.FORM_TEXT_MAX:
         return Outcome.refused({"reply": checkins.TEXT_TOO_LONG})
-    reply = partial(_manager_reply, manager=asked.person.name, text=text)
+    answered = attention.answer(session, checkin_id=checkin_id, now=asked.now)
+    resolvable = answered is not None and answered.state != AttentionState.RESOLVED
+    reply = partial(_manager_reply, manager=asked.person.name, text=text,
+                    resolve_id=checkin_id if resolvable else None)
     return Outcome.done(tells=[Tell(subject, reply)], value=subject)
 
 
-def _manager_reply(locale: str, *, manager: str, text: str) -> dict:
-    return checkin_blocks.manager_reply(manager=manager, text=text, locale=locale)
+def _manager_reply(locale: str, *, manager: str, text: str, resolve_id: int | None = None) -> dict:
+    return checkin_blocks.manager_reply(manager=manager, text=text, resolve_id=resolve_id, locale=locale)
+
+
+def resolve_blocker(session, asked: Asked, *, checkin_id: int | None) -> Outcome:
+    """The employee says the blocker their manager answered is resolved: told here, and the manager told once."""
+    before = attention.for_checkin(session, checkin_id=checkin_id)
+    was_resolved = before is not None and before.state == AttentionState.RESOLVED
+    resolved = attention.resolve(session, checkin_id=checkin_id, person=asked.person, now=asked.now)
+    if resolved is None:
+        return Outcome.refused({"resolve": "not_found"})
+    week = session.get(CheckIn, resolved.checkin_id).week
+    manager = session.get(Person, resolved.manager_id)
+    confirmation = checkin_blocks.blocker_resolved(name=manager.name, week=week, to_manager=False,
+                                                   locale=asked.locale)
+    tells = [Tell(asked.person, lambda _locale: confirmation, here=True, locale=asked.locale)]
+    if not was_resolved and manager.active:
+        tells.append(Tell(manager, partial(_blocker_resolved, name=asked.person.name, week=week),
+                          key=f"attention-resolved:{resolved.id}"))
+    return Outcome.done(reply=confirmation, tells=tells, value=resolved)
+
+
+def _blocker_resolved(locale: str, *, name: str, week: str) -> dict:
+    return checkin_blocks.blocker_resolved(name=name, week=week, to_manager=True, locale=locale)
 
 
 def history(session, asked: Asked, *, subject: Person | None) -> Outcome:

@@ -59,4 +59,5 @@ def job_config(settings: Settings) -> JobConfig:
         default_locale=settings.default_locale,
         hr_channel=settings.hr_channel,
         delivery_threads=settings.delivery_threads,
+        escalate_after_days=settings.escalate_after_days,
     )

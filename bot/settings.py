@@ -25,6 +25,7 @@ YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 AI_FEATURES = ("review_drafts",)
 DEFAULT_AI_DAILY_TOKENS = 200_000
 DEFAULT_AI_TIMEOUT_SECONDS = 20.0
+DEFAULT_ESCALATE_AFTER_DAYS = 2  # working days a blocker alert waits for its answer before the skip-level hears
 
 
 class SettingsError(ValueError):
@@ -61,6 +62,7 @@ class Settings:
     ai_daily_tokens: int = DEFAULT_AI_DAILY_TOKENS
     ai_timeout_seconds: float = DEFAULT_AI_TIMEOUT_SECONDS
     ai_features: frozenset[str] = frozenset(AI_FEATURES)
+    escalate_after_days: int = DEFAULT_ESCALATE_AFTER_DAYS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], dotenv_path: Path | None = None) -> Settings:
@@ -105,6 +107,8 @@ class Settings:
             ai_timeout_seconds=_number("CHECKIN_AI_TIMEOUT_SECONDS", get("CHECKIN_AI_TIMEOUT_SECONDS"),
                                        cls.ai_timeout_seconds, float),
             ai_features=_features(get("CHECKIN_AI_FEATURES")),
+            escalate_after_days=_number("CHECKIN_ESCALATE_AFTER_DAYS", get("CHECKIN_ESCALATE_AFTER_DAYS"),
+                                        cls.escalate_after_days, int),
         )
         settings.validate()
         return settings
@@ -149,6 +153,8 @@ class Settings:
             raise SettingsError(f"CHECKIN_AI_DAILY_TOKENS: {self.ai_daily_tokens} is below 0")
         if not 0 < self.ai_timeout_seconds <= 600:
             raise SettingsError(f"CHECKIN_AI_TIMEOUT_SECONDS: {self.ai_timeout_seconds} is not between 0 and 600")
+        if not 1 <= self.escalate_after_days <= 60:
+            raise SettingsError(f"CHECKIN_ESCALATE_AFTER_DAYS: {self.escalate_after_days} is not between 1 and 60")
 
     @property
     def ai_configured(self) -> bool:

@@ -49,6 +49,7 @@ def register(app: App) -> None:
     app.action(re.compile(f"^{checkin_blocks.SNOOZE_ACTION}-"))(snooze)
     app.view(checkin_blocks.CHECKIN_VIEW)(submit_checkin)
     app.action(checkin_blocks.RESPOND_ACTION)(open_reply)
+    app.action(checkin_blocks.RESOLVE_ACTION)(resolve)
     app.view(checkin_blocks.REPLY_VIEW)(submit_reply)
 
 
@@ -170,15 +171,32 @@ def away_reply(context, person: Person, argument: str, *, locale: str) -> dict:
 
 
 def open_reply(ack, body, action, context, client) -> None:
+    """The Respond button: the reply modal for the report's manager or HR; the alert is seen from then on."""
     ack()
     caller = identify(context, client, caller_id(body))
     checkin_id = record_id(action_value(action))
-    with deps_of(context).sessions() as session:
-        subject = checkin_actions.checkin_subject(session, caller.person, checkin_id)
-    if subject is None:
+    if caller.person is None:
         return tell(client, body, error_text("reply_not_allowed", caller.locale))
-    view = checkin_blocks.reply_modal(checkin_id=checkin_id, name=subject.name, locale=caller.locale)
+    outcome = perform(deps_of(context), checkin_actions.open_reply, asked_by(context, caller.person, caller.locale),
+                      checkin_id=checkin_id)
+    if not outcome.ok:
+        return tell(client, body, error_text("reply_not_allowed", caller.locale))
+    view = checkin_blocks.reply_modal(checkin_id=checkin_id, name=outcome.value.name, locale=caller.locale)
     client.views_open(trigger_id=trigger_id(body), view=view)
+    deliver_after_ack(context, outcome)
+
+
+def resolve(ack, body, action, context, client) -> None:
+    """The employee's Resolved button on their manager's reply."""
+    ack()
+    caller = identify(context, client, caller_id(body))
+    if caller.person is None:
+        return
+    outcome = perform(deps_of(context), checkin_actions.resolve_blocker,
+                      asked_by(context, caller.person, caller.locale), checkin_id=record_id(action_value(action)))
+    if not outcome.ok:
+        return tell(client, body, error_text(outcome.errors["resolve"], caller.locale))
+    deliver_after_ack(context, outcome)
 
 
 def submit_reply(ack, body, view, context, client) -> None:

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.context import deps_of, identify, locale_of
 from handlers.payloads import action_value, caller_id, slack_id
 from prompts.home_blocks import PAGE_ACTION, HomeData, HomePages, home_view
-from storage import checkins, cycles, goals, improvement, people, permissions, plan_edits
+from storage import attention, checkins, cycles, goals, improvement, people, permissions, plan_edits
 from storage.models import Person
 from storage.permissions import is_hr
 
@@ -58,7 +58,9 @@ def load_home(session, person: Person, *, now, default_zone: str) -> HomeData:
                     cycles=cycles.summaries(session, now=now) if is_hr(person) else None,
                     plans=plan_edits.plans_for_hr(session, person) if is_hr(person) else None,
                     improvement=followed if follows_plans else None,
-                    own_plan=_own_plan(session, person))
+                    own_plan=_own_plan(session, person),
+                    attention=attention.waiting_for(session, person, now=now, default_zone=default_zone)
+                    if follows_plans else ())
 
 
 def _has_reports(session, person: Person) -> bool:

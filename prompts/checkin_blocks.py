@@ -15,6 +15,7 @@ REPLY_VIEW = "checkin_reply"
 OPEN_CHECKIN_ACTION = "checkin_open"
 SNOOZE_ACTION = "checkin_snooze"
 RESPOND_ACTION = "checkin_respond"
+RESOLVE_ACTION = "checkin_resolve"  # the employee's "Resolved" on their manager's reply; value: the check-in id
 SNOOZE_CHOICES = ("2h", "morning")
 STATUSES = ("on_track", "at_risk", "off_track", "done")
 GOALS_IN_MODAL = 20  # two blocks each, within a modal's 100
@@ -146,8 +147,33 @@ def reply_modal(*, checkin_id: int, name: str, locale: str) -> dict:
     }
 
 
-def manager_reply(*, manager: str, text: str, locale: str) -> dict:
-    return markdown_message(render("manager_reply", locale, manager=manager, text=text))
+def manager_reply(*, manager: str, text: str, locale: str, resolve_id: int | None = None) -> dict:
+    """The manager's answer to a blocker; with `resolve_id`, a button for the employee to say it is resolved."""
+    message = markdown_message(render("manager_reply", locale, manager=manager, text=text))
+    if resolve_id is None:
+        return message
+    button = {"type": "button", "action_id": RESOLVE_ACTION, "value": str(resolve_id),
+              "text": _plain(render("blocker_resolve_button", locale))}
+    return {**message, "blocks": [*message["blocks"], {"type": "actions", "block_id": f"resolve-{resolve_id}",
+                                                       "elements": [button]}]}
+
+
+def blocker_seen(*, manager: str, week: str, locale: str) -> dict:
+    """The short notice that the manager has opened the employee's alert."""
+    return markdown_message(render("blocker_seen", locale, manager=manager, week=week))
+
+
+def blocker_resolved(*, name: str, week: str, to_manager: bool, locale: str) -> dict:
+    """A blocker marked resolved: the employee's confirmation (`name`: the manager), or the manager's notice."""
+    return markdown_message(render("blocker_resolved", locale, name=name, week=week, to_manager=to_manager))
+
+
+def blocker_escalation(*, name: str, manager: str, week: str, waited: int, since: str, confidence: int | None,
+                       blockers: str | None, help_needed: str | None, locale: str) -> dict:
+    """The skip-level manager's one message about an alert their report has not answered."""
+    return markdown_message(render("blocker_escalation", locale, name=name, manager=manager, week=week,
+                                   waited=waited, since=since, confidence=confidence, blockers=blockers or "",
+                                   help_needed=help_needed or ""))
 
 
 def history(entries: Sequence[dict], *, own: bool, name: str, locale: str) -> dict:

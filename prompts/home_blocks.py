@@ -15,6 +15,7 @@ from prompts.render import label, render
 PAGE_ACTION = "home_page"
 GOALS_PER_PAGE = 20
 WAITING_SHOWN = 5
+ATTENTION_SHOWN = 5
 ALIGNMENT_SHOWN = 8
 VIEW_BLOCKS_MAX = 100
 CYCLES_SHOWN = 3
@@ -57,6 +58,7 @@ class HomeData:
     plans: Sequence[Any] | None = None  # HR only: the performance plans, to edit
     improvement: Sequence[Any] | None = None  # managers and HR: open plans they follow (ImprovementView)
     own_plan: Any | None = None  # the person's own open improvement plan (ImprovementView)
+    attention: Sequence[Any] = ()  # managers: blocker alerts waiting for their answer, oldest first (attention.Waiting)
 
 
 def _header(text: str) -> dict:
@@ -93,6 +95,8 @@ def home_view(data: HomeData, *, locale: str, pages: HomePages | None = None) ->
         blocks += [{"type": "divider"}, *improvement_blocks.own_plan_section(data.own_plan, locale=locale)]
     if data.improvement is not None:
         blocks += [{"type": "divider"}, *improvement_blocks.followed_section(data.improvement, locale=locale)]
+    if data.attention:
+        blocks += _attention(data.attention, locale=locale)
     if data.waiting:
         blocks += _waiting(data, locale=locale)
     blocks += _paged_goals(label("home_your_goals", locale), data.my_goals, data.progress, locale=locale,
@@ -124,6 +128,19 @@ def _cycles(summaries: Sequence[Any], *, locale: str) -> list[dict]:
                                 "text": {"type": "plain_text", "text": label("calibrate", locale)}}
         blocks.append(section)
     return blocks
+
+
+def _attention(waiting: Sequence[Any], *, locale: str) -> list[dict]:
+    """The blocker alerts waiting for the manager's answer, oldest first, each with how long and a Respond button."""
+    shown = waiting[:ATTENTION_SHOWN]
+    items = [{"name": w.subject.name, "week": w.checkin.week, "seen": w.attention.state == "seen",
+              "waited": w.waited, "since": label("date", locale, d=w.attention.opened_at.date())} for w in shown]
+    buttons = [{"type": "button", "action_id": checkin_blocks.RESPOND_ACTION, "value": str(w.checkin.id),
+                "text": {"type": "plain_text", "text": f"{label('respond', locale)}: {w.subject.name}"[:75]}}
+               for w in shown]
+    text = render("home_attention", locale, items=items, total=len(waiting))
+    return [{"type": "divider"}, _markdown(text),
+            {"type": "actions", "block_id": "home-attention", "elements": buttons}]
 
 
 def _waiting(data: HomeData, *, locale: str) -> list[dict]:

@@ -27,6 +27,7 @@ class JobConfig:
     hr_channel: str | None = None
     delivery_threads: int = 1  # messages a process sends at once; the pacer, not this, sets the rate
     max_per_run: int | None = None  # a big job sends at most this many per tick, spreading itself over its window
+    escalate_after_days: int = 2  # working days an unanswered blocker alert waits before the skip-level hears
 
 
 class TeamsSender(Protocol):

@@ -6,7 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler import digest, improvement_checks, notices, nudges, reminders, results, review_reminders, welcome
+from scheduler import (
+    digest,
+    escalations,
+    improvement_checks,
+    notices,
+    nudges,
+    reminders,
+    results,
+    review_reminders,
+    welcome,
+)
 from scheduler.context import JobContext, JobReport
 
 
@@ -39,6 +49,8 @@ JOBS: tuple[Job, ...] = (
         run=results.run, next_run=results.next_run),
     Job(improvement_checks.JOB, "each check date of an improvement plan, to the employee and their manager",
         run=improvement_checks.run, next_run=improvement_checks.next_run),
+    Job(escalations.JOB, "a blocker alert unanswered for N working days, once to the manager's manager",
+        run=escalations.run, next_run=escalations.next_run),
     # Listeners deliver their notices at once; this job only retries what Slack or Teams refused then.
     Job(notices.JOB, "messages people's actions cause (an approval, feedback, a reply), retried until delivered",
         run=notices.run, next_run=notices.next_run),

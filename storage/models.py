@@ -382,3 +382,29 @@ class AiCall(SQLModel, table=True):
     completion_tokens: int = 0
     outcome: str = Field(max_length=16)  # ok, timeout, unavailable, junk, over_budget
     dropped: int = 0  # sentences of the answer dropped for want of a source among the records sent
+
+
+class AttentionState(StrEnum):
+    OPEN = "open"  # the manager was alerted
+    SEEN = "seen"  # the manager opened the Respond dialog
+    ANSWERED = "answered"  # the manager's (or HR's) reply was sent
+    RESOLVED = "resolved"  # the employee said so, or their next check-in had no blocker
+
+
+class Attention(SQLModel, table=True):
+    """One blocker alert (blockers, help needed or low confidence) and where it stands: open, seen, answered,
+    resolved. One per check-in: editing the check-in the same week does not open a second one."""
+
+    __tablename__ = "attention"
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkin.id", unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)  # the employee who raised it
+    manager_id: int = Field(foreign_key="person.id", index=True)  # the manager alerted
+    state: str = Field(default=AttentionState.OPEN, max_length=16, index=True)
+    opened_at: datetime = _when()
+    seen_at: datetime | None = _when(nullable=True)
+    answered_at: datetime | None = _when(nullable=True)
+    resolved_at: datetime | None = _when(nullable=True)
+    escalated_at: datetime | None = _when(nullable=True)
+    escalated_to_id: int | None = Field(default=None, foreign_key="person.id")

@@ -14,7 +14,7 @@ from actions import checkins as checkin_actions
 from actions.outcome import Outcome
 from handlers import checkin_flow
 from handlers.forms import record_id
-from handlers.teams.context import TeamsCaller, act, answer_card, identify, stranger_card
+from handlers.teams.context import TeamsCaller, act, answer_card, card_message, identify, stranger_card
 from handlers.teams.mentions import Mention
 from prompts import cards, checkin_blocks
 from prompts.goal_blocks import error_text
@@ -53,6 +53,27 @@ def register(app: Any, deps: Deps) -> None:
             return cards.reply_dialog(checkin_id=int(data["checkin_id"]), name=outcome_subject_name(deps, caller, data),
                                       locale=caller.locale, value=text[:FIELD_MAX], errors=dict(outcome.errors))
         return None  # closes the dialog, as Slack's modal closes
+
+
+    @app.on_message
+    async def resolve_button(ctx: Any) -> None:
+        """The employee's Resolved button on their manager's reply (a card's plain submit); others pass on."""
+        activity = ctx.activity
+        data = activity.value if activity.value is not None and not activity.text else None
+        if not isinstance(data, dict) or data.get("action") != checkin_blocks.RESOLVE_ACTION:
+            return await ctx.next()
+        caller = await identify(ctx, deps)
+        card = await asyncio.to_thread(resolve, deps, caller, data.get("value"), activity)
+        if card is not None:
+            await ctx.send(card_message(card))
+
+
+def resolve(deps: Deps, caller: TeamsCaller, raw_id: Any, activity: Any = None) -> dict | None:
+    """Mark the blocker resolved; None when the confirmation went out as a notice, else the refusal's card."""
+    if caller.person is None:
+        return stranger_card(deps, caller.locale)
+    outcome = act(deps, caller, checkin_actions.resolve_blocker, activity=activity, checkin_id=record_id(raw_id))
+    return None if outcome.ok else cards.text_card(error_text(outcome.errors["resolve"], caller.locale))
 
 
 def outcome_subject_name(deps: Deps, caller: TeamsCaller, data: dict) -> str:
@@ -161,9 +182,12 @@ def snooze(deps: Deps, caller: TeamsCaller, value: str) -> dict | None:
 
 
 def reply_dialog(deps: Deps, caller: TeamsCaller, raw_id: Any) -> dict:
-    """The Respond button of a blocker alert: the reply dialog, for the employee's manager or HR only."""
-    with deps.sessions() as session:
-        subject = checkin_actions.checkin_subject(session, caller.person, record_id(raw_id))
-    if subject is None:
+    """The Respond button of a blocker alert: the reply dialog, for the employee's manager or HR only.
+
+    Opening it marks the alert seen, and the employee is told so once (actions.checkins.open_reply).
+    """
+    checkin_id = record_id(raw_id)
+    outcome = act(deps, caller, checkin_actions.open_reply, checkin_id=checkin_id) if caller.person else None
+    if outcome is None or not outcome.ok:
         return cards.message_dialog(error_text("reply_not_allowed", caller.locale), locale=caller.locale)
-    return cards.reply_dialog(checkin_id=int(raw_id), name=subject.name, locale=caller.locale)
+    return cards.reply_dialog(checkin_id=checkin_id, name=outcome.value.name, locale=caller.locale)
