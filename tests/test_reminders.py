@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.slack_client import make_web_client
 from prompts.checkin_blocks import SNOOZE_ACTION
+from prompts.goal_blocks import error_text
 from scheduler import JobConfig, JobContext, reminders
 from scheduler.outbox import METADATA_EVENT
 from storage import checkins, deliveries
@@ -199,6 +200,19 @@ def test_a_snoozed_reminder_comes_back_two_hours_later(org, run_at, emulator, sl
     run_at(friday_3pm_shanghai + timedelta(hours=2, minutes=5))
     assert reminded(emulator).count(SHANGHAI_PERSON) == 2
     assert button(dms_to(emulator, SHANGHAI_PERSON)[-1], "checkin_open")["value"] == "2026-W48"
+
+
+@pytest.mark.parametrize("week", ["2026-W40", "2030-W01"])
+def test_a_snooze_for_a_week_that_is_not_open_is_refused_and_nothing_is_scheduled(org, run_at, emulator, slack, clock,
+                                                                                  sessions, week):
+    """Slack's snooze now checks the week as Teams' always did (one action for both: actions/checkins.py)."""
+    friday_3pm_shanghai = utc(2026, 11, 27, 7, 0)
+    run_at(friday_3pm_shanghai)
+    reminder = dms_to(emulator, SHANGHAI_PERSON)[-1]
+    slack.block_action(SHANGHAI_PERSON, f"{SNOOZE_ACTION}-2h", f"{week}|2h", message=reminder)
+    assert dms_to(emulator, SHANGHAI_PERSON)[-1]["text"] == error_text("week_closed", "zh-CN")
+    with sessions() as session:
+        assert session.exec(select(Delivery).where(Delivery.period.endswith(":snooze"))).all() == []
 
 
 def test_someone_who_said_they_are_away_is_not_reminded(org, run_at, emulator, slack):
