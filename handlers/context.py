@@ -19,7 +19,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from actions import perform
 from actions.outcome import Asked, Outcome
 from prompts import blocks
-from storage import notices, people, surfaces
+from storage import people, surfaces
 from storage.db import BOOKKEEPING
 from storage.models import Person
 
@@ -205,26 +205,6 @@ def locale_of(context, person: Person) -> str:
 def today_for(context, person: Person):
     deps = deps_of(context)
     return people.local_today(person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
-
-
-def send_to(context, client: WebClient, person: Person, message: dict) -> str:
-    """Message someone other than the caller where they are (a Slack DM, or a card in their Teams chat), once.
-
-    The message is queued in the delivery log first (committed, so it cannot be lost once the action is
-    saved), then delivered at once; when Slack or Teams fail it is retried by the `notices` job. Call it right
-    after the action's commit and before any other Slack call. Returns the delivery's outcome (sent, retry,
-    unreachable, ...). Each call in a request gets its own key, the same if the request's code runs again.
-    """
-    deps = deps_of(context)
-    sequence = context.get("notice_sequence", 0) + 1
-    context["notice_sequence"] = sequence
-    with deps.sessions() as session:
-        queued = notices.queue(session, person_id=person.id, key=notices.key_for(context.get("request_key"), sequence),
-                               message=message, now=deps.clock.now())
-    if queued is None:
-        return "busy"  # queued by an earlier run of this very request
-    [outcome] = deps.deliver_notices([queued])
-    return outcome
 
 
 def tell(client: WebClient, body: dict, text: str) -> None:

@@ -4,7 +4,7 @@ The same storage verbs, permissions and words as Slack's (handlers/reviews.py, h
 handlers/calibration.py); only the surface differs. Each button on the scheduler's cards opens a dialog
 (task/fetch); its submit goes through the storage verb, whose field errors come back beside their inputs with
 what was typed kept, nothing written. A forged id or someone else's review gets Slack's refusal, nothing written.
-Choosing and confirming peers stay on Slack for now (a people picker has no Teams dialog here yet).
+Their messages to others go through the delivery log, as every action's (actions.perform.tell_one).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from actions import drafting
 from actions.assistant import REVIEW_DRAFTS
+from actions.perform import tell_one
 from handlers.forms import record_id
 from handlers.modals import REFUSALS
 from handlers.teams.context import TeamsCaller, act, identify, send_to_own_chat, stranger_card
-from handlers.teams.notify import locale_of, send_where_they_are
 from prompts import calibration_blocks, cards, improvement_blocks, peer_blocks, review_blocks
 from prompts.goal_blocks import error_text
 from prompts.render import label
@@ -61,9 +61,8 @@ def register(app: Any, deps: Deps) -> None:
         if done is None:
             return answer
         if done.other is not None and done.other_message is not None:
-            outcome = await send_where_they_are(app, deps, done.other, done.other_message)
-            if not outcome.sent:
-                log.warning("review message to person %s not delivered: %s", done.other.id, outcome.error)
+            await asyncio.to_thread(act, deps, caller, tell_one, activity=ctx.activity, to=done.other,
+                                    message=done.other_message)
         await send_to_own_chat(ctx, app, deps, caller.person, cards.card_from_block_kit(done.own))
         return cards.close_dialog(done.own["text"])
 
@@ -94,6 +93,11 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_CHECK)
     async def submit_check(ctx: Any) -> dict:
         return await submitted(ctx, record_check)
+
+
+def locale_of(deps: Deps, person: Person) -> str:
+    """The language to write to someone who is not the caller in: their record's, else the organisation's."""
+    return people.pick_locale(person.locale, default=deps.settings.default_locale)
 
 
 # ---- reading a dialog's fields (forgeable) ---------------------------------------------------------
