@@ -49,6 +49,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("checkin history", "Your last check-ins", "查看你最近的签到"),
     ("kudos", "Thank a colleague in public, kept on their record: kudos @person what they did",
      "公开感谢一位同事，并记录在 TA 的档案中：kudos @某人 做了什么"),
+    ("home", "Your home, as in Slack: goals, latest check-in, what waits for you; cycles and plans for HR",
+     "你的主页，与 Slack 相同：目标、最近的签到、等待你处理的事项；HR 还能看到评估周期和绩效方案"),
     ("help", "What the bot does and every command", "本机器人能做什么，以及所有命令"),
 )
 

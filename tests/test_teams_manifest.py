@@ -18,7 +18,7 @@ ROOT = Path(__file__).parents[1]
 CLIENT_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 HOST = "checkin.example.com"
-COMMANDS = ["goal", "goal list", "checkin", "checkin history", "kudos", "help"]
+COMMANDS = ["goal", "goal list", "checkin", "checkin history", "kudos", "home", "help"]
 TEAMS_ENV = {"TEAMS_CLIENT_ID": CLIENT_ID, "TEAMS_CLIENT_SECRET": "s3cret-value", "TEAMS_TENANT_ID": TENANT_ID}
 
 

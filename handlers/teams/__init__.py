@@ -14,6 +14,7 @@ from handlers.teams import (
     cycles,
     errors,
     goals,
+    home,
     improvement,
     install,
     peers,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 # Order matters: the catch-all dialog and button handlers of `actions` come after every feature's own.
 MODULES = (errors, install, commands, goals, checkins, coaching, approvals, reviews, peers, cycles, plans, improvement,
-           calibration, actions)
+           calibration, home, actions)
 
 
 def register_all(app: Any, deps: Deps) -> None:

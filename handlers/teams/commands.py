@@ -1,15 +1,15 @@
-"""Messages to the bot: the commands the Teams manifest lists (`help`, `goal`, `goal list`, `checkin`, `kudos`...)."""
+"""Messages to the bot: the commands the Teams manifest lists (`help`, `home`, `goal`, `goal list`, `checkin`...)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import checkins, goals, kudos
+from handlers.teams import checkins, goals, home, kudos
 from handlers.teams.context import TeamsCaller, card_message, command_of, identify, stranger_card
 from handlers.teams.mentions import NOT_A_MENTION, Mention, leading_mention
 from prompts import cards, render
-from prompts.render import mrkdwn_escape
+from prompts.render import label, mrkdwn_escape
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -52,7 +52,9 @@ def answer(deps: Deps, caller: TeamsCaller, text: str | None, who: Mention | Non
     if argument and who is None:
         who = NOT_A_MENTION
     if command == "help":
-        return cards.help_card(locale=locale)
+        return help_card(locale=locale)
+    if command == "home":
+        return home.home_card(deps, person, locale=locale)
     if command == "goal":
         if subcommand == "":
             return cards.new_goal_button_card(locale=locale)
@@ -76,6 +78,12 @@ def answer(deps: Deps, caller: TeamsCaller, text: str | None, who: Mention | Non
             return checkins.welcome(deps, caller)
         return _not_understood(command, rest, "checkin_help", locale=locale)
     return _not_understood(command, rest, None, locale=locale)
+
+
+def help_card(*, locale: str) -> dict:
+    """`help`: Slack's /goal and /checkin help, and `home`, which stands in for Slack's App Home."""
+    return cards.text_card("\n\n".join([render("goal_help", locale), render("checkin_help", locale),
+                                          label("teams_home_help", locale)]))
 
 
 def _not_understood(command: str, rest: str, help_name: str | None, *, locale: str) -> dict:
