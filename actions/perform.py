@@ -48,11 +48,3 @@ def deliver(deps: Deps, outcome: Outcome) -> list[str]:
         return []
     return deps.deliver_notices(list(outcome.queued))
 
-
-def tell_one(session, asked: Asked, *, to, message: dict) -> Outcome:
-    """Queue one message someone's action caused, when the action itself is recorded elsewhere.
-
-    For Teams' review dialogs, whose rules still live in handlers/teams/reviews.py: their messages to others go
-    through the same delivery log as every action's (once, where the person is, retried) until they move here.
-    """
-    return Outcome.done(tells=[Tell(to, lambda _locale: message)])

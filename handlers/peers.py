@@ -5,16 +5,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from actions import peers as peer_actions
-from handlers.context import deps_of, identify
+from actions import reviews as review_actions
 from handlers.evaluation_forms import open_form, press, submit_form
 from handlers.forms import metadata_id, view_values
 from handlers.modals import open_record_modal
-from handlers.payloads import action_value, caller_id, private_metadata, record_id, record_ids
-from handlers.reviews import first_input, review_fields, with_draft
+from handlers.payloads import action_value, private_metadata, record_id, record_ids
+from handlers.reviews import review_fields, submitted, with_draft
 from prompts import peer_blocks
-from prompts.goal_blocks import error_text, modal_errors
 from storage import peers, reviews
-from storage.models import Person
 
 
 def register(app: App) -> None:
@@ -87,26 +85,11 @@ def open_peer_review(ack, body, action, context, client) -> None:
 
 
 def submit_peer_review(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
     values = view_values(view)
     fields = review_fields(values)
-    review_id = metadata_id(view)
-    try:
-        if caller.person is None or review_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            review = peers.submit_peer_review(
-                session, caller.person, review_id, ratings=fields["rating"], comments=fields["comment"],
-                strengths=values.get("strengths"), to_improve=values.get("to_improve"), now=deps.clock.now())
-            subject = session.get(Person, review.subject_id).name
-    except reviews.ReviewValidationError as error:
-        return ack(response_action="errors", errors=modal_errors(error.errors, caller.locale))
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={first_input(view): error_text(error.code, caller.locale)})
-    ack()
-    client.chat_postMessage(channel=caller.slack_id, **peer_blocks.peer_review_thanks(
-        subject=subject, declined=False, locale=caller.locale))
+    submitted(ack, body, view, context, client, review_actions.submit_peer_review, review_id=metadata_id(view),
+              ratings=fields["rating"], comments=fields["comment"], strengths=values.get("strengths"),
+              to_improve=values.get("to_improve"))
 
 
 def open_decline(ack, body, action, context, client) -> None:

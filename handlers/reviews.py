@@ -1,4 +1,4 @@
-"""Review cycles in Slack: the self-review modal from the request DM."""
+"""Review cycles in Slack: the self- and manager review modals; what they record is decided in actions.reviews."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import re
 from slack_bolt import App
 
 from actions import drafting
+from actions import reviews as review_actions
 from actions.assistant import REVIEW_DRAFTS
 from actions.perform import perform
-from handlers.context import asked_by, deps_of, identify
+from handlers.context import asked_by, deliver_after_ack, deps_of, identify
 from handlers.forms import inline_errors, metadata_id, record_id, view_values
 from handlers.modals import open_record_modal
 from handlers.payloads import caller_id, input_block_ids
 from prompts import label, review_blocks
 from prompts.goal_blocks import error_text, modal_errors
-from storage import plans, reviews
+from storage import reviews
 
 FIELD = re.compile(r"^(rating|comment|evidence):(.+)$")
 
@@ -72,53 +73,38 @@ def draft_review(ack, body, action, context, client) -> None:
 
 
 def submit_self_review(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
     fields = review_fields(view_values(view))
-    review_id = metadata_id(view)
-    try:
-        if caller.person is None or review_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            review = reviews.submit_self_review(session, caller.person, review_id, ratings=fields["rating"],
-                                                comments=fields["comment"], evidence=fields["evidence"],
-                                                now=deps.clock.now())
-            cycle_name = reviews.self_review_form(session, caller.person, review.id).cycle.name
-    except reviews.ReviewValidationError as error:
-        errors = modal_errors(error.errors, caller.locale)
-        return ack(response_action="errors", errors=inline_errors(errors, view, fallback=first_input(view)))
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={first_input(view): error_text(error.code, caller.locale)})
-    ack()
-    client.chat_postMessage(channel=caller.person.slack_id,
-                            **review_blocks.self_review_thanks(cycle=cycle_name, locale=caller.locale))
+    submitted(ack, body, view, context, client, review_actions.submit_self_review, review_id=metadata_id(view),
+              ratings=fields["rating"], comments=fields["comment"], evidence=fields["evidence"])
 
 
 def submit_manager_review(ack, body, view, context, client) -> None:
-    deps = deps_of(context)
-    caller = identify(context, client, caller_id(body))
     values = view_values(view)
     fields = review_fields(values)
-    review_id = metadata_id(view)
+    submitted(ack, body, view, context, client, review_actions.submit_manager_review, review_id=metadata_id(view),
+              ratings=fields["rating"], comments=fields["comment"], overall=values.get("overall"),
+              strengths=values.get("strengths"), to_improve=values.get("to_improve"))
+
+
+def submitted(ack, body, view, context, client, action, /, **inputs) -> None:
+    """Record a review through its action: errors beside their inputs (nothing saved), or close and thank."""
+    caller = identify(context, client, caller_id(body))
     first = first_input(view)
-    try:
-        if caller.person is None or review_id is None:
-            raise reviews.ReviewError(reviews.NOT_FOUND)
-        with deps.sessions() as session:
-            review = reviews.submit_manager_review(
-                session, caller.person, review_id, ratings=fields["rating"], comments=fields["comment"],
-                overall=values.get("overall"), strengths=values.get("strengths"), to_improve=values.get("to_improve"),
-                now=deps.clock.now())
-            form = reviews.manager_review_form(session, caller.person, review.id)
-            shown = plans.rating_label(form.plan, review.rating, caller.locale) or str(review.rating)
-    except reviews.ReviewValidationError as error:
-        errors = modal_errors(error.errors, caller.locale)
-        return ack(response_action="errors", errors=inline_errors(errors, view, fallback=first))
-    except reviews.ReviewError as error:
-        return ack(response_action="errors", errors={first: error_text(error.code, caller.locale)})
+    if caller.person is None:
+        return ack(response_action="errors", errors={first: error_text(reviews.NOT_FOUND, caller.locale)})
+    outcome = perform(deps_of(context), action, asked_by(context, caller.person, caller.locale), **inputs)
+    if not outcome.ok:
+        return ack(response_action="errors", errors=form_errors(outcome.errors, view, caller.locale))
     ack()
-    client.chat_postMessage(channel=caller.person.slack_id, **review_blocks.manager_review_thanks(
-        subject=form.subject.name, cycle=form.cycle.name, rating=f"{review.rating} · {shown}", locale=caller.locale))
+    deliver_after_ack(context, outcome)
+
+
+def form_errors(errors, view: dict, locale: str) -> dict[str, str]:
+    """A review action's refusal as Slack's modal errors: by field, or the whole form's on its first input."""
+    first = first_input(view)
+    if review_actions.FORM in errors:
+        return {first: error_text(errors[review_actions.FORM], locale)}
+    return inline_errors(modal_errors(dict(errors), locale), view, fallback=first)
 
 
 def first_input(view: dict) -> str:

@@ -1,10 +1,10 @@
 """Review cycles in Teams: the self-review, peer review (or declining it), manager review and acknowledging a result.
 
-The same storage verbs, permissions and words as Slack's (handlers/reviews.py, handlers/peers.py,
-handlers/calibration.py); only the surface differs. Each button on the scheduler's cards opens a dialog
-(task/fetch); its submit goes through the storage verb, whose field errors come back beside their inputs with
-what was typed kept, nothing written. A forged id or someone else's review gets Slack's refusal, nothing written.
-Their messages to others go through the delivery log, as every action's (actions.perform.tell_one).
+The same actions as Slack's listeners (actions.reviews, actions.peers, actions.calibration, actions.improvement):
+only the surface differs. Each button on the scheduler's cards opens a dialog (task/fetch); its submit parses the
+dialog's fields into the action's inputs, and the action's field errors come back beside their inputs with what
+was typed kept, nothing written. A forged id or someone else's review gets Slack's refusal, nothing written. The
+thanks and every message to someone else are the action's Tells, delivered through the delivery log.
 """
 
 from __future__ import annotations
@@ -13,20 +13,23 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from actions import calibration as calibration_actions
 from actions import drafting
+from actions import improvement as improvement_actions
+from actions import peers as peer_actions
+from actions import reviews as review_actions
 from actions.assistant import REVIEW_DRAFTS
-from actions.perform import tell_one
+from actions.outcome import Outcome
 from handlers.forms import record_id
 from handlers.modals import REFUSALS
-from handlers.teams.context import TeamsCaller, act, identify, send_to_own_chat, stranger_card
-from prompts import calibration_blocks, cards, improvement_blocks, peer_blocks, review_blocks
+from handlers.teams.context import TeamsCaller, act, identify, stranger_card
+from prompts import cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
-from storage import calibration, improvement, peers, people, plans, reviews
-from storage.models import Person, Review, ReviewCycle
+from storage import calibration, improvement, peers, reviews
+from storage.models import Person
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -44,27 +47,19 @@ Values = dict[str, str | None]
 Errors = dict[str, str]
 
 
-@dataclass(frozen=True)
-class Done:
-    """What a recorded submit tells: the caller (Slack's thanks), and someone else where they are (or nobody)."""
-
-    own: dict
-    other: Person | None = None
-    other_message: dict | None = None
+Recorded = tuple[dict, "Outcome | None"]  # the dialog to show again (or a refusal), or the outcome to close on
+Record = Callable[["Deps", TeamsCaller, dict, Any], Recorded]
 
 
 def register(app: Any, deps: Deps) -> None:
-    async def submitted(ctx: Any, record: Callable[[Deps, TeamsCaller, dict], tuple[dict, Done | None]]) -> dict:
+    async def submitted(ctx: Any, record: Record) -> dict:
         caller = await identify(ctx, deps)
         data = ctx.activity.value.data if ctx.activity.value is not None else None
-        answer, done = await asyncio.to_thread(record, deps, caller, data if isinstance(data, dict) else {})
-        if done is None:
+        answer, outcome = await asyncio.to_thread(record, deps, caller, data if isinstance(data, dict) else {},
+                                                  ctx.activity)
+        if outcome is None:
             return answer
-        if done.other is not None and done.other_message is not None:
-            await asyncio.to_thread(act, deps, caller, tell_one, activity=ctx.activity, to=done.other,
-                                    message=done.other_message)
-        await send_to_own_chat(ctx, app, deps, caller.person, cards.card_from_block_kit(done.own))
-        return cards.close_dialog(done.own["text"])
+        return cards.close_dialog(outcome.reply["text"])  # the thanks itself is the action's Tell, in their chat
 
     @app.on_dialog_submit(cards.SUBMIT_SELF_REVIEW)
     async def submit_self_review(ctx: Any) -> dict:
@@ -93,11 +88,6 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_CHECK)
     async def submit_check(ctx: Any) -> dict:
         return await submitted(ctx, record_check)
-
-
-def locale_of(deps: Deps, person: Person) -> str:
-    """The language to write to someone who is not the caller in: their record's, else the organisation's."""
-    return people.pick_locale(person.locale, default=deps.settings.default_locale)
 
 
 # ---- reading a dialog's fields (forgeable) ---------------------------------------------------------
@@ -133,7 +123,7 @@ def review_fields(values: Values) -> dict[str, Values]:
 # ---- opening and submitting, for every review dialog -----------------------------------------------
 
 Build = Callable[["Session", Person, int, Values | None, Errors | None], dict]
-Write = Callable[["Session", Person, int, Values], Done]
+Inputs = Callable[[int, Values], dict]  # the action's inputs from the record's id and the dialog's fields
 
 
 def _refusal(code: str, locale: str) -> dict:
@@ -155,8 +145,13 @@ def _opened(deps: Deps, caller: TeamsCaller, raw_id: Any, build: Build, *, value
         return _refusal(error.code, caller.locale)
 
 
-def _recorded(deps: Deps, caller: TeamsCaller, data: dict, build: Build, write: Write) -> tuple[dict, Done | None]:
-    """Validate and store through `write`; the dialog again (errors by field, values kept) or what to tell."""
+def _recorded(deps: Deps, caller: TeamsCaller, data: dict, activity: Any, build: Build, action: Callable[..., Outcome],
+              inputs: Inputs) -> Recorded:
+    """Record through the action; the dialog again (errors by field, values kept) or the outcome to close on.
+
+    A refusal of the whole form, or a field error once the record is no longer open to the caller (the builder
+    refuses it then), is Slack's refusal as a message.
+    """
     if caller.person is None:
         return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale)), None
     review_id = record_id(data.get("review_id"))
@@ -165,13 +160,12 @@ def _recorded(deps: Deps, caller: TeamsCaller, data: dict, build: Build, write: 
     values, errors = form_values(data)
     if errors:
         return _opened(deps, caller, review_id, build, values=values, errors=errors), None
-    try:
-        with deps.sessions() as session:
-            return {}, write(session, caller.person, review_id, values)
-    except (reviews.ReviewValidationError, improvement.ImprovementValidationError) as error:
-        return _opened(deps, caller, review_id, build, values=values, errors=error.errors), None
-    except REFUSALS as error:
-        return _refusal(error.code, caller.locale), None
+    outcome = act(deps, caller, action, activity=activity, **inputs(review_id, values))
+    if outcome.ok:
+        return {}, outcome
+    if review_actions.FORM in outcome.errors:
+        return _refusal(outcome.errors[review_actions.FORM], caller.locale), None
+    return _opened(deps, caller, review_id, build, values=values, errors=dict(outcome.errors)), None
 
 
 # ---- the assistant's drafts ---------------------------------------------------------------------------
@@ -215,19 +209,17 @@ def _self_review_builder(locale: str, draft: bool = False, notice: str | None = 
         draft=draft, notice=notice)
 
 
-def record_self_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+def record_self_review(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
     if data.get(cards.DRAFT):
         return _drafted(deps, caller, data, drafting.SELF, _self_review_builder), None
 
-    def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
+    def inputs(review_id: int, values: Values) -> dict:
         fields = review_fields(values)
-        review = reviews.submit_self_review(session, person, review_id, ratings=fields["rating"],
-                                            comments=fields["comment"], evidence=fields["evidence"],
-                                            now=deps.clock.now())
-        cycle = session.get(ReviewCycle, review.cycle_id)
-        return Done(own=review_blocks.self_review_thanks(cycle=cycle.name, locale=caller.locale))
+        return {"review_id": review_id, "ratings": fields["rating"], "comments": fields["comment"],
+                "evidence": fields["evidence"]}
 
-    return _recorded(deps, caller, data, _self_review_builder(caller.locale), write)
+    return _recorded(deps, caller, data, activity, _self_review_builder(caller.locale),
+                     review_actions.submit_self_review, inputs)
 
 
 # ---- peer reviews: writing one, or declining ---------------------------------------------------------
@@ -244,19 +236,17 @@ def _peer_review_builder(locale: str, draft: bool = False, notice: str | None = 
         draft=draft, notice=notice)
 
 
-def record_peer_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+def record_peer_review(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
     if data.get(cards.DRAFT):
         return _drafted(deps, caller, data, drafting.PEER, _peer_review_builder), None
 
-    def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
+    def inputs(review_id: int, values: Values) -> dict:
         fields = review_fields(values)
-        review = peers.submit_peer_review(session, person, review_id, ratings=fields["rating"],
-                                          comments=fields["comment"], strengths=values.get("strengths"),
-                                          to_improve=values.get("to_improve"), now=deps.clock.now())
-        subject = session.get(Person, review.subject_id)
-        return Done(own=peer_blocks.peer_review_thanks(subject=subject.name, declined=False, locale=caller.locale))
+        return {"review_id": review_id, "ratings": fields["rating"], "comments": fields["comment"],
+                "strengths": values.get("strengths"), "to_improve": values.get("to_improve")}
 
-    return _recorded(deps, caller, data, _peer_review_builder(caller.locale), write)
+    return _recorded(deps, caller, data, activity, _peer_review_builder(caller.locale),
+                     review_actions.submit_peer_review, inputs)
 
 
 def decline_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
@@ -274,20 +264,10 @@ def _decline_builder(locale: str) -> Build:
     return build
 
 
-def record_decline(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
-    """Decline through storage.peers.decline; the subject's manager hears it (never who) where they are."""
-    def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
-        review = peers.decline(session, person, review_id, reason=values.get("reason"), now=deps.clock.now())
-        subject = session.get(Person, review.subject_id)
-        cycle = session.get(ReviewCycle, review.cycle_id)
-        manager = session.get(Person, subject.manager_id) if subject.manager_id else None
-        own = peer_blocks.peer_review_thanks(subject=subject.name, declined=True, locale=caller.locale)
-        if manager is None or not manager.active:
-            return Done(own=own)
-        return Done(own=own, other=manager, other_message=peer_blocks.peer_declined_to_manager(
-            subject=subject.name, value=f"{cycle.id}:{subject.id}", locale=locale_of(deps, manager)))
-
-    return _recorded(deps, caller, data, _decline_builder(caller.locale), write)
+def record_decline(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
+    """Decline through actions.peers; the subject's manager hears it (never who) where they are."""
+    return _recorded(deps, caller, data, activity, _decline_builder(caller.locale), peer_actions.decline_peer_review,
+                     lambda review_id, values: {"review_id": review_id, "reason": values.get("reason")})
 
 
 # ---- acknowledging a released result -----------------------------------------------------------------
@@ -309,20 +289,11 @@ def _acknowledge_builder(locale: str) -> Build:
     return build
 
 
-def record_acknowledgement(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
-    """Acknowledge through storage.calibration.acknowledge; the manager hears it where they are."""
-    def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
-        reply = calibration.acknowledge(session, person, review_id, values.get("response"), now=deps.clock.now())
-        result = session.get(Review, review_id)
-        manager = session.get(Person, result.author_id)
-        cycle = session.get(ReviewCycle, result.cycle_id)
-        own = calibration_blocks.acknowledged(manager=manager.name, response=reply.text, locale=caller.locale)
-        if not manager.active:
-            return Done(own=own)
-        return Done(own=own, other=manager, other_message=calibration_blocks.acknowledged_to_manager(
-            subject=person.name, cycle=cycle.name, response=reply.text, locale=locale_of(deps, manager)))
-
-    return _recorded(deps, caller, data, _acknowledge_builder(caller.locale), write)
+def record_acknowledgement(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
+    """Acknowledge through actions.calibration; the manager hears it where they are."""
+    return _recorded(deps, caller, data, activity, _acknowledge_builder(caller.locale),
+                     calibration_actions.acknowledge_result,
+                     lambda review_id, values: {"review_id": review_id, "response": values.get("response")})
 
 
 # ---- the manager review -------------------------------------------------------------------------------
@@ -339,23 +310,18 @@ def _manager_review_builder(locale: str, draft: bool = False, notice: str | None
         anonymous_peer=label("anonymous_peer", locale), values=values, errors=errors, draft=draft, notice=notice)
 
 
-def record_manager_review(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
+def record_manager_review(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
     if data.get(cards.DRAFT):
         return _drafted(deps, caller, data, drafting.MANAGER, _manager_review_builder), None
 
-    def write(session: Session, person: Person, review_id: int, values: Values) -> Done:
+    def inputs(review_id: int, values: Values) -> dict:
         fields = review_fields(values)
-        review = reviews.submit_manager_review(
-            session, person, review_id, ratings=fields["rating"], comments=fields["comment"],
-            overall=values.get("overall"), strengths=values.get("strengths"), to_improve=values.get("to_improve"),
-            now=deps.clock.now())
-        form = reviews.manager_review_form(session, person, review.id)
-        shown = plans.rating_label(form.plan, review.rating, caller.locale) or str(review.rating)
-        return Done(own=review_blocks.manager_review_thanks(
-            subject=form.subject.name, cycle=form.cycle.name, rating=f"{review.rating} · {shown}",
-            locale=caller.locale))
+        return {"review_id": review_id, "ratings": fields["rating"], "comments": fields["comment"],
+                "overall": values.get("overall"), "strengths": values.get("strengths"),
+                "to_improve": values.get("to_improve")}
 
-    return _recorded(deps, caller, data, _manager_review_builder(caller.locale), write)
+    return _recorded(deps, caller, data, activity, _manager_review_builder(caller.locale),
+                     review_actions.submit_manager_review, inputs)
 
 
 # ---- improvement plans: the employee's commitments, the manager's check -----------------------------------
@@ -375,18 +341,11 @@ def _commitments_builder(locale: str) -> Build:
     return build
 
 
-def record_commitments(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
-    """Through storage.improvement.add_commitments; the manager hears them where they are."""
-    def write(session: Session, person: Person, plan_id: int, values: Values) -> Done:
-        plan = improvement.add_commitments(session, person, plan_id, values.get("commitments"), now=deps.clock.now())
-        manager = session.get(Person, plan.manager_id)
-        own = {"text": label("ip_commitments_saved", caller.locale)}
-        if manager is None or not manager.active:
-            return Done(own=own)
-        return Done(own=own, other=manager, other_message=improvement_blocks.commitments_to_manager(
-            subject=person.name, commitments=plan.employee_commitments or "", locale=locale_of(deps, manager)))
-
-    return _recorded(deps, caller, data, _commitments_builder(caller.locale), write)
+def record_commitments(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
+    """Through actions.improvement; the manager hears them where they are."""
+    return _recorded(deps, caller, data, activity, _commitments_builder(caller.locale),
+                     improvement_actions.add_commitments,
+                     lambda plan_id, values: {"plan_id": plan_id, "text": values.get("commitments")})
 
 
 def check_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
@@ -403,21 +362,7 @@ def _check_builder(locale: str) -> Build:
     return build
 
 
-def record_check(deps: Deps, caller: TeamsCaller, data: dict) -> tuple[dict, Done | None]:
-    """Through storage.improvement.record_check, on the manager's own date; the employee hears it where they are."""
-    def write(session: Session, person: Person, check_id: int, values: Values) -> Done:
-        today = people.local_today(person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
-        shown = improvement.record_check(session, person, check_id, outcome=values.get("outcome"),
-                                         decision=values.get("decision") or "", next_check=values.get("next_check"),
-                                         today=today, now=deps.clock.now())
-        own = {"text": label("ip_check_recorded_ok", caller.locale)}
-        employee = shown.person
-        if not employee.active:
-            return Done(own=own)
-        locale = locale_of(deps, employee)
-        upcoming = shown.next_check
-        return Done(own=own, other=employee, other_message=improvement_blocks.check_recorded(
-            manager=person.name, outcome=(values.get("outcome") or "").strip(), decision=values.get("decision") or "",
-            next_check=label("date", locale, d=upcoming.due_on) if upcoming is not None else None, locale=locale))
-
-    return _recorded(deps, caller, data, _check_builder(caller.locale), write)
+def record_check(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
+    """Through actions.improvement, on the manager's own date; the employee hears it where they are."""
+    return _recorded(deps, caller, data, activity, _check_builder(caller.locale), improvement_actions.record_check,
+                     lambda check_id, values: {"check_id": check_id, "form": values})

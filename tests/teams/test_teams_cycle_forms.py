@@ -1,7 +1,7 @@
 """Review cycles in Teams: the buttons on the scheduler's cards open the self-review, peer review, decline,
-acknowledge and manager review dialogs; each submit goes through Slack's storage verb, its field errors shown
-beside their inputs with what was typed kept and nothing written, and a forged or foreign id refused in Slack's
-words."""
+acknowledge and manager review dialogs; each submit goes through the same action as Slack's (actions/), its field
+errors shown beside their inputs with what was typed kept and nothing written, and a forged or foreign id refused
+in Slack's words."""
 
 from __future__ import annotations
 
