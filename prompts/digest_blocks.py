@@ -22,11 +22,21 @@ def _confidence(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def _answer_time(hours: float | None) -> tuple[float | int | None, str]:
+    """Return a median time to answer as a number and its unit: hours up to two days, then days."""
+    if hours is None:
+        return None, "hours"
+    value, unit = (hours / 24, "days") if hours >= 48 else (hours, "hours")
+    shown = round(value, 1) if value < 10 else float(round(value))
+    return (int(shown) if shown.is_integer() else shown), unit
+
+
 def group_text(group: Any, *, locale: str, with_names: bool) -> str:
     """One group's figures; names (who to follow up) only for HR's own DM, never in a channel."""
     previous = group.trend[-2] if len(group.trend) >= 2 else None
     missing_count = getattr(group, "missing_count", len(group.missing))
     overdue_count = getattr(group, "overdue_one_on_ones_count", len(group.overdue_one_on_ones))
+    answer_time, answer_unit = _answer_time(group.answer_hours)
     text = render(
         "digest_group", locale,
         name=group.name or label("organisation", locale), people=group.people, checked_in=group.checked_in,
@@ -39,6 +49,9 @@ def group_text(group: Any, *, locale: str, with_names: bool) -> str:
         overdue_count=overdue_count, with_names=with_names, missing=list(group.missing),
         missing_more=max(missing_count - len(group.missing), 0), overdue=list(group.overdue_one_on_ones),
         overdue_more=max(overdue_count - len(group.overdue_one_on_ones), 0),
+        reviewed=group.reviewed, reviewed_share=_percent(group.reviewed_share),
+        answer_time=answer_time, answer_unit=answer_unit, answered=group.answered,
+        waiting=group.waiting, waiting_days=group.waiting_days,
     )
     return text[:TEXT_MAX]
 
@@ -58,13 +71,17 @@ def digest_message(digest: Any, *, locale: str, with_names: bool) -> dict:
     """The digest as a message; HR's DM has names and export buttons, a channel post only figures."""
     header = render("digest_header", locale, week=digest.week, with_names=with_names)
     texts = [header, group_text(digest.organisation, locale=locale, with_names=with_names)]
+    longest = digest.longest_waiting
+    if longest:  # names of who waits on whom in HR's DM only; the channel sees the team and how long
+        texts.append(render("digest_waiting", locale, waiting=longest, with_names=with_names)[:TEXT_MAX])
     teams = needs_attention(digest.teams)
     texts += [group_text(team, locale=locale, with_names=with_names) for team in teams[:TEAMS_SHOWN]]
     if len(teams) > TEAMS_SHOWN:
         texts.append(render("digest_more_teams", locale, count=len(teams) - TEAMS_SHOWN))
-    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": texts[0]}},
-                          {"type": "section", "text": {"type": "mrkdwn", "text": texts[1]}}, {"type": "divider"}]
-    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts[2:]]
+    top = 3 if longest else 2  # the header, the organisation and the longest waiting come before the divider
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts[:top]]
+    blocks.append({"type": "divider"})
+    blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": text}} for text in texts[top:]]
     if digest.unreachable:
         waiting = render("digest_unreachable", locale, count=len(digest.unreachable), with_names=with_names,
                          names=digest.unreachable[:UNREACHABLE_SHOWN],

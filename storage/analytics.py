@@ -12,14 +12,21 @@ Simplifications, on purpose:
   improvement plans for their subject's team; each only while that person is active.
 - Company-level goals are left out of goal counts: only individual and team goals, by their owner's team.
 - People without a team count only in the organisation totals.
+- A check-in counts as reviewed when its person has weekly feedback on record for its week, from their manager
+  (or HR): the review form and its one-tap acknowledgement both record one.
+- Time to answer a blocker is plain elapsed hours from the alert to the answer, nights and weekends included:
+  the same for every team whatever its time zones, and what the employee lived through. It is the median over
+  the alerts answered in the last ANSWER_WINDOW.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
@@ -30,6 +37,8 @@ from sqlmodel import Session, and_, case, col, func, select
 from storage import teams_links
 from storage.models import (
     Approval,
+    Attention,
+    AttentionState,
     CheckIn,
     Goal,
     GoalLevel,
@@ -53,6 +62,9 @@ NAMES_SHOWN = 20  # per list and group; the count beside it says how many there 
 ORGANISATION = ""  # the name of the organisation-wide figures
 REVIEW_KINDS = (ReviewKind.SELF, ReviewKind.PEER, ReviewKind.MANAGER)
 GOAL_LEVELS = (GoalLevel.INDIVIDUAL, GoalLevel.TEAM)
+ANSWER_WINDOW = timedelta(weeks=4)  # the answers the median time to answer is taken over
+LONGEST_WAITING = 3  # blockers waiting longest for an answer, across the organisation
+WAITING = (AttentionState.OPEN, AttentionState.SEEN)  # the manager still owes an answer
 
 TeamKey = int | None  # None: people without a team
 OverduePair = tuple[str, str, int | None]  # manager name, report name, days since the last 1:1 (None: never)
@@ -83,6 +95,22 @@ class GroupFigures:
     overdue_one_on_ones_count: int
     overdue_reviews: int
     open_improvement_plans: int
+    reviewed: int = 0  # of the digest week's check-ins, those with the manager's weekly feedback
+    reviewed_share: float | None = None  # None when fewer than SMALL_GROUP people checked in
+    answered: int = 0  # blocker alerts answered in the last ANSWER_WINDOW
+    answer_hours: float | None = None  # their median hours from alert to answer; None under SMALL_GROUP answers
+    waiting: int = 0  # blocker alerts still waiting for the manager's answer
+    waiting_days: int | None = None  # how many days the oldest of them has waited; None when none waits
+
+
+@dataclass(frozen=True)
+class WaitingBlocker:
+    """A blocker alert still waiting for the manager's answer: where, how long, and whose (for HR's DM only)."""
+
+    team: str  # the team's name, or ORGANISATION for someone without a team
+    days: int  # whole days since the alert
+    manager: str
+    person: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +119,7 @@ class Digest:
     organisation: GroupFigures
     teams: list[GroupFigures]  # sorted by name
     unreachable: list[str] = field(default_factory=list)  # on Teams without the app installed: nothing reaches them
+    longest_waiting: list[WaitingBlocker] = field(default_factory=list)  # the LONGEST_WAITING oldest, oldest first
 
 
 WeekCounts = tuple[int, int, int]  # check-ins, confidences given, their sum
@@ -111,6 +140,10 @@ class _Tally:
     overdue_one_on_ones: list[OverduePair] = field(default_factory=list)  # in the order shown
     overdue_reviews: int = 0
     open_improvement_plans: int = 0
+    reviewed: int = 0
+    answer_hours: list[float] | tuple[()] = ()  # no list made for the thousands of teams without an answer
+    waiting: int = 0
+    oldest_waiting: Any = None  # the oldest waiting alert's time, as the driver returns it
 
 
 NO_TALLY = _Tally()  # a team nobody counted in: read, never written
@@ -147,6 +180,10 @@ class _Tallies:
             overdue_one_on_ones=self.overdue_one_on_ones,
             overdue_reviews=total("overdue_reviews"),
             open_improvement_plans=total("open_improvement_plans"),
+            reviewed=total("reviewed"),
+            answer_hours=list(chain.from_iterable(map(attrgetter("answer_hours"), groups))),
+            waiting=total("waiting"),
+            oldest_waiting=min(filter(None, map(attrgetter("oldest_waiting"), groups)), default=None),
         )
 
 
@@ -185,13 +222,19 @@ def digest(
     _list_overdue_one_on_ones(session, scope, tallies, now=now)
     _count_overdue_reviews(session, scope, tallies, now=now)
     _count_open_improvement_plans(session, scope, tallies)
+    _count_reviewed(session, scope, tallies, week=week)
+    _time_answers(session, scope, tallies, now=now)
+    _count_waiting(session, scope, tallies)
     ordered = sorted(teams.items(), key=lambda item: item[1])
     points: dict[tuple, WeekPoint] = {}
+    days_since = _days_since(now)
     return Digest(
         week=week,
-        organisation=_figures(ORGANISATION, tallies.organisation(weeks), weeks, points),
-        teams=[_figures(name, tallies.groups.get(team_id, NO_TALLY), weeks, points) for team_id, name in ordered],
+        organisation=_figures(ORGANISATION, tallies.organisation(weeks), weeks, points, days_since),
+        teams=[_figures(name, tallies.groups.get(team_id, NO_TALLY), weeks, points, days_since)
+               for team_id, name in ordered],
         unreachable=[person.name for person in teams_links.unreachable(session)],
+        longest_waiting=_longest_waiting(session, scope, teams, days_since),
     )
 
 
@@ -422,6 +465,111 @@ def _count_open_improvement_plans(session: Session, scope: list[int] | None, tal
         tallies.groups[team_id].open_improvement_plans = plans
 
 
+def _count_reviewed(session: Session, scope: list[int] | None, tallies: _Tallies, *, week: str) -> None:
+    """Count the week's check-ins whose person has weekly feedback on record for that week, per team.
+
+    Read from the week's feedback (review's index on period, subject_id), each joined to its check-in by the
+    unique (person_id, week): the work is the week's feedback, not every check-in.
+    """
+    statement = (
+        select(Person.team_id, func.count(func.distinct(col(Review.subject_id))))
+        .select_from(Review)
+        .join(CheckIn, and_(col(CheckIn.person_id) == col(Review.subject_id), col(CheckIn.week) == week))
+        .join(Person, col(Person.id) == col(Review.subject_id))
+        .where(
+            col(Review.period) == week,
+            # SQLite would otherwise take the index on kind: every feedback ever given.
+            _read_through(session, col(Review.kind)) == ReviewKind.WEEKLY_FEEDBACK,
+            col(Review.state) == "submitted",
+            *_members(Person, scope),
+        )
+        .group_by(col(Person.team_id))
+    )
+    for team_id, reviewed in _rows(session, statement):
+        tallies.groups[team_id].reviewed = reviewed
+
+
+def _time_answers(session: Session, scope: list[int] | None, tallies: _Tallies, *, now: datetime) -> None:
+    """Collect the hours each blocker alert answered in the last ANSWER_WINDOW waited, per employee's team.
+
+    One row per answer (a few per team and month, by attention's index on answered_at), so the medians are taken
+    in Python, the same on both databases.
+    """
+    opened, answered = col(Attention.opened_at), col(Attention.answered_at)
+    if session.connection().dialect.name == "postgresql":
+        hours = func.extract("epoch", answered - opened) / 3600
+    else:  # SQLite stores UTC text, which julianday reads
+        hours = (func.julianday(answered) - func.julianday(opened)) * 24
+    statement = (
+        select(Person.team_id, hours)
+        .select_from(Attention)
+        .join(Person, col(Person.id) == _alerted(session))
+        .where(answered >= now - ANSWER_WINDOW, answered <= now, *_members(Person, scope))
+    )
+    hours: defaultdict[TeamKey, list[float]] = defaultdict(list)
+    for team_id, waited in _rows(session, statement):
+        hours[team_id].append(max(float(waited), 0.0))
+    for team_id, waits in hours.items():
+        tallies.groups[team_id].answer_hours = waits
+
+
+def _count_waiting(session: Session, scope: list[int] | None, tallies: _Tallies) -> None:
+    """Count the blocker alerts still waiting for the manager's answer and find the oldest, per employee's team."""
+    statement = (
+        select(Person.team_id, func.count(), func.min(col(Attention.opened_at)))
+        .select_from(Attention)
+        .join(Person, col(Person.id) == _alerted(session))
+        .where(col(Attention.state).in_(WAITING), *_members(Person, scope))
+        .group_by(col(Person.team_id))
+    )
+    for team_id, waiting, oldest in _rows(session, statement):
+        tally = tallies.groups[team_id]
+        tally.waiting, tally.oldest_waiting = waiting, oldest
+
+
+def _longest_waiting(
+    session: Session, scope: list[int] | None, teams: dict[int, str], days_since: Callable[[Any], int | None]
+) -> list[WaitingBlocker]:
+    """Return the LONGEST_WAITING blocker alerts waiting longest for an answer across the digest, oldest first.
+
+    The oldest of each waiting state walk attention's index on (state, opened_at) and stop at LONGEST_WAITING; the
+    two short lists are merged here, so no database sorts every waiting alert.
+    """
+    subject, manager = aliased(Person), aliased(Person)
+    oldest = []
+    for state in WAITING:
+        statement = (
+            select(Attention.opened_at, Attention.id, subject.team_id, manager.name, subject.name)
+            .select_from(Attention)
+            .join(subject, col(subject.id) == _alerted(session))
+            .join(manager, col(manager.id) == col(Attention.manager_id))
+            .where(col(Attention.state) == state, *_members(subject, scope))
+            .order_by(col(Attention.opened_at), col(Attention.id))
+            .limit(LONGEST_WAITING)
+        )
+        oldest += _rows(session, statement)
+    oldest.sort(key=lambda row: (_moment(row[0]), row[1]))
+    return [WaitingBlocker(team=teams.get(team_id, ORGANISATION), days=days_since(opened_at) or 0,
+                           manager=manager_name, person=person_name)
+            for opened_at, _id, team_id, manager_name, person_name in oldest[:LONGEST_WAITING]]
+
+
+def _alerted(session: Session) -> Any:
+    """Return the alerted employee's id as an expression SQLite finds in no index, so it reads attention first.
+
+    Otherwise SQLite walks every person and probes attention's index on person_id for each, however few alerts
+    the filter keeps. PostgreSQL gets the column itself and chooses well.
+    """
+    column = col(Attention.person_id)
+    return column if session.connection().dialect.name == "postgresql" else column + 0
+
+
+def _moment(value: Any) -> datetime:
+    """Return a time as the driver handed it back (SQLite: naive UTC text) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _read_through(session: Session, column: Any) -> Any:
     """Return the column as an expression no index answers on SQLite, so the table is read straight through.
 
@@ -437,7 +585,9 @@ def _count_where(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _figures(name: str, tally: _Tally, weeks: list[str], points: dict[tuple, WeekPoint]) -> GroupFigures:
+def _figures(
+    name: str, tally: _Tally, weeks: list[str], points: dict[tuple, WeekPoint], days_since: Callable[[Any], int | None]
+) -> GroupFigures:
     """Turn a group's counts into what HR sees: shares and averages only over large enough groups, lists capped.
 
     `points` holds the trend points made so far by their counts: teams of about the same size have the same few
@@ -470,6 +620,12 @@ def _figures(name: str, tally: _Tally, weeks: list[str], points: dict[tuple, Wee
         overdue_one_on_ones_count=len(tally.overdue_one_on_ones),
         overdue_reviews=tally.overdue_reviews,
         open_improvement_plans=tally.open_improvement_plans,
+        reviewed=tally.reviewed,
+        reviewed_share=_share(tally.reviewed, counts[-1][0]),
+        answered=len(tally.answer_hours),
+        answer_hours=statistics.median(tally.answer_hours) if len(tally.answer_hours) >= SMALL_GROUP else None,
+        waiting=tally.waiting,
+        waiting_days=days_since(tally.oldest_waiting),
     )
 
 

@@ -408,3 +408,10 @@ class Attention(SQLModel, table=True):
     resolved_at: datetime | None = _when(nullable=True)
     escalated_at: datetime | None = _when(nullable=True)
     escalated_to_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+# The HR digest's response figures (migration 0010): a week's feedback read by its week, the answers of the
+# last weeks by time, and the alerts still waiting oldest first.
+Index("ix_review_period_subject", Review.__table__.c.period, Review.__table__.c.subject_id)
+Index("ix_attention_answered_at", Attention.__table__.c.answered_at)
+Index("ix_attention_state_opened_at", Attention.__table__.c.state, Attention.__table__.c.opened_at)

@@ -1,6 +1,7 @@
 """A sample context for every message template, so a missing variable or translation fails a test."""
 
 from datetime import date
+from types import SimpleNamespace
 
 _WELCOME = {"name": "李雷", "plan": "Engineering", "cycle": "quarterly", "criteria": ["Results", "Quality"],
             "reports": 3, "reminder": "on Friday at 15:00", "nudge": "on Monday at 09:00",
@@ -75,7 +76,12 @@ SAMPLES: dict[str, dict] = {
                      "previous_participation": 50, "confidence": 3.0, "previous_confidence": 3.5, "blockers": 1,
                      "at_risk": 1, "off_track": 0, "stale": 2, "overdue_reviews": 1, "plans": 1, "overdue_count": 2,
                      "with_names": True, "missing": ["Katherine"], "missing_more": 3,
-                     "overdue": [("Ada", "Alan", None), ("Ada", "Linus", 20)], "overdue_more": 0},
+                     "overdue": [("Ada", "Alan", None), ("Ada", "Linus", 20)], "overdue_more": 0,
+                     "reviewed": 2, "reviewed_share": 67, "answer_time": 5.5, "answer_unit": "hours", "answered": 4,
+                     "waiting": 2, "waiting_days": 9},
+    "digest_waiting": {"waiting": [SimpleNamespace(team="Platform", days=9, manager="Ada", person="李雷"),
+                                   SimpleNamespace(team="", days=0, manager="Grace", person="Alan <a&b>")],
+                       "with_names": True},
     "digest_more_teams": {"count": 4988},
     "digest_unreachable": {"count": 12, "with_names": True, "names": ["Alan", "李雷"], "more": 10},
     "kudos_post": {"giver": "Alan", "receiver": "李雷", "message": "thanks for <the> review & more"},
