@@ -61,33 +61,13 @@ def register(app: Any, deps: Deps) -> None:
             return answer
         return cards.close_dialog(outcome.reply["text"])  # the thanks itself is the action's Tell, in their chat
 
-    @app.on_dialog_submit(cards.SUBMIT_SELF_REVIEW)
-    async def submit_self_review(ctx: Any) -> dict:
-        return await submitted(ctx, record_self_review)
+    def on_submit(record: Record):
+        async def submit(ctx: Any) -> dict:
+            return await submitted(ctx, record)
+        return submit
 
-    @app.on_dialog_submit(cards.SUBMIT_PEER_REVIEW)
-    async def submit_peer_review(ctx: Any) -> dict:
-        return await submitted(ctx, record_peer_review)
-
-    @app.on_dialog_submit(cards.SUBMIT_DECLINE_PEER_REVIEW)
-    async def submit_decline(ctx: Any) -> dict:
-        return await submitted(ctx, record_decline)
-
-    @app.on_dialog_submit(cards.SUBMIT_ACKNOWLEDGE)
-    async def submit_acknowledge(ctx: Any) -> dict:
-        return await submitted(ctx, record_acknowledgement)
-
-    @app.on_dialog_submit(cards.SUBMIT_MANAGER_REVIEW)
-    async def submit_manager_review(ctx: Any) -> dict:
-        return await submitted(ctx, record_manager_review)
-
-    @app.on_dialog_submit(cards.SUBMIT_COMMITMENTS)
-    async def submit_commitments(ctx: Any) -> dict:
-        return await submitted(ctx, record_commitments)
-
-    @app.on_dialog_submit(cards.SUBMIT_CHECK)
-    async def submit_check(ctx: Any) -> dict:
-        return await submitted(ctx, record_check)
+    for submit_id, record in SUBMITS.items():
+        app.on_dialog_submit(submit_id)(on_submit(record))
 
 
 # ---- reading a dialog's fields (forgeable) ---------------------------------------------------------
@@ -366,3 +346,15 @@ def record_check(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = No
     """Through actions.improvement, on the manager's own date; the employee hears it where they are."""
     return _recorded(deps, caller, data, activity, _check_builder(caller.locale), improvement_actions.record_check,
                      lambda check_id, values: {"check_id": check_id, "form": values})
+
+
+# Each dialog's submit and the function that reads it and calls its action.
+SUBMITS: dict[str, Record] = {
+    cards.SUBMIT_SELF_REVIEW: record_self_review,
+    cards.SUBMIT_PEER_REVIEW: record_peer_review,
+    cards.SUBMIT_DECLINE_PEER_REVIEW: record_decline,
+    cards.SUBMIT_ACKNOWLEDGE: record_acknowledgement,
+    cards.SUBMIT_MANAGER_REVIEW: record_manager_review,
+    cards.SUBMIT_COMMITMENTS: record_commitments,
+    cards.SUBMIT_CHECK: record_check,
+}
