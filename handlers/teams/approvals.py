@@ -19,7 +19,16 @@ from actions.outcome import Outcome
 from bot.app import slack_web_client
 from handlers.forms import record_id
 from handlers.home import publish_home
-from handlers.teams.context import TeamsCaller, act, card_message, identify, send_to_own_chat, stranger_card
+from handlers.teams.context import (
+    FIELD_MAX,
+    TeamsCaller,
+    act,
+    card_message,
+    data_of,
+    identify,
+    send_to_own_chat,
+    stranger_card,
+)
 from prompts import cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
@@ -30,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FIELD_MAX = 5000  # longer than a comment may be: beyond it a value is not worth validating, only refusing
 MESSAGE_ID_MAX = 200  # a Teams activity id is far shorter; anything longer is not one
 
 
@@ -38,7 +46,7 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_RETURN_GOAL)
     async def submit_return(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
-        data = _data(ctx)
+        data = data_of(ctx)
         comment = data.get("comment")
         comment = comment[:FIELD_MAX] if isinstance(comment, str) else ""
         message_id = _message_id(data.get("message_id"))
@@ -57,12 +65,6 @@ def register(app: Any, deps: Deps) -> None:
         else:
             await send_to_own_chat(ctx, app, deps, caller.person, recorded)
         return cards.close_dialog(recorded["fallbackText"])
-
-
-def _data(ctx: Any) -> dict:
-    value = ctx.activity.value
-    data = value.data if value is not None else None
-    return data if isinstance(data, dict) else {}
 
 
 def _message_id(raw: Any) -> str | None:

@@ -14,7 +14,16 @@ from actions import checkins as checkin_actions
 from actions.outcome import Outcome
 from handlers import checkin_flow
 from handlers.forms import record_id
-from handlers.teams.context import TeamsCaller, act, answer_card, card_message, identify, stranger_card
+from handlers.teams.context import (
+    FIELD_MAX,
+    TeamsCaller,
+    act,
+    answer_card,
+    card_message,
+    data_of,
+    identify,
+    stranger_card,
+)
 from handlers.teams.mentions import Mention
 from prompts import cards, checkin_blocks
 from prompts.goal_blocks import error_text
@@ -25,7 +34,6 @@ from storage.models import Person
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-FIELD_MAX = 5000  # longer than any field allows: beyond it a value is not worth validating, only refusing
 _WEEK = re.compile(r"^[0-9]{4}-W[0-9]{2}$")
 
 
@@ -33,7 +41,7 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_CHECKIN)
     async def submit_checkin(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
-        refused, outcome = await asyncio.to_thread(record, deps, caller, _data(ctx), ctx.activity)
+        refused, outcome = await asyncio.to_thread(record, deps, caller, data_of(ctx), ctx.activity)
         if outcome is None:
             return refused
         return cards.close_dialog(outcome.reply["text"])
@@ -41,7 +49,7 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_REPLY)
     async def submit_reply(ctx: Any) -> dict | None:
         caller = await identify(ctx, deps)
-        data = _data(ctx)
+        data = data_of(ctx)
         text = data.get("reply") if isinstance(data.get("reply"), str) else ""
         if caller.person is None:
             return cards.message_dialog(error_text("reply_not_allowed", caller.locale), locale=caller.locale)
@@ -80,12 +88,6 @@ def outcome_subject_name(deps: Deps, caller: TeamsCaller, data: dict) -> str:
     with deps.sessions() as session:
         subject = checkin_actions.checkin_subject(session, caller.person, record_id(data.get("checkin_id")))
         return subject.name if subject else ""
-
-
-def _data(ctx: Any) -> dict:
-    value = ctx.activity.value
-    data = value.data if value is not None else None
-    return data if isinstance(data, dict) else {}
 
 
 # ---- commands ---------------------------------------------------------------------------------

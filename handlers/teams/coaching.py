@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from actions import coaching as coaching_actions
 from actions.outcome import Outcome
 from handlers.forms import record_id
-from handlers.teams.context import TeamsCaller, act, identify, stranger_card
+from handlers.teams.context import FIELD_MAX, TeamsCaller, act, data_of, identify, stranger_card
 from prompts import cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
@@ -21,27 +21,20 @@ from prompts.render import label
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-FIELD_MAX = 5000  # longer than any field allows: beyond it a value is not worth validating, only refusing
 
 
 def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit(cards.SUBMIT_REVIEW)
     async def submit_review(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
-        refused, outcome = await asyncio.to_thread(record_review, deps, caller, _data(ctx), ctx.activity)
+        refused, outcome = await asyncio.to_thread(record_review, deps, caller, data_of(ctx), ctx.activity)
         return refused if outcome is None else cards.close_dialog(outcome.reply["text"])
 
     @app.on_dialog_submit(cards.SUBMIT_REFLECT)
     async def submit_reflection(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
-        refused, outcome = await asyncio.to_thread(record_reflection, deps, caller, _data(ctx), ctx.activity)
+        refused, outcome = await asyncio.to_thread(record_reflection, deps, caller, data_of(ctx), ctx.activity)
         return refused if outcome is None else cards.close_dialog(outcome.reply["text"])
-
-
-def _data(ctx: Any) -> dict:
-    value = ctx.activity.value
-    data = value.data if value is not None else None
-    return data if isinstance(data, dict) else {}
 
 
 def _stranger_dialog(deps: Deps, caller: TeamsCaller) -> dict:

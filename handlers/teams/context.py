@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FIELD_MAX = 5000  # longer than any field allows: beyond it a dialog's value is not worth validating, only refusing
+
 # In channels and group chats Teams puts the bot's @mention first: "<at>checkin-bot</at> goal list"
 _BOT_MENTION = re.compile(r"^\s*(?:<at>[^<]*</at>\s*)+")
 
@@ -117,6 +119,13 @@ def command_of(text: str | None) -> tuple[str, str]:
     cleaned = _BOT_MENTION.sub("", text or "").strip()
     first, _, rest = cleaned.partition(" ")
     return first.lower().removeprefix("/"), rest.strip()
+
+
+def data_of(ctx: Any) -> dict:
+    """The data a dialog's submit sent (forgeable): a dict, else empty."""
+    value = ctx.activity.value
+    data = value.data if value is not None else None
+    return data if isinstance(data, dict) else {}
 
 
 def card_message(card: dict) -> MessageActivityInput:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from actions.outcome import Outcome
-from handlers.teams.context import TeamsCaller, act, identify, stranger_card
+from handlers.teams.context import TeamsCaller, act, data_of, identify, stranger_card
 from prompts import cards
 from prompts.goal_blocks import error_text, modal_errors
 from prompts.render import label
@@ -27,13 +27,6 @@ def on_submit(app: Any, deps: Deps, action: str, submit: Submit) -> None:
     async def submitted(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
         return await asyncio.to_thread(submit, deps, caller, data_of(ctx), ctx.activity)
-
-
-def data_of(ctx: Any) -> dict:
-    """The data a dialog's submit sent (forgeable): a dict, else empty."""
-    value = ctx.activity.value
-    data = value.data if value is not None else None
-    return data if isinstance(data, dict) else {}
 
 
 def text_of(data: dict, key: str) -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from actions import goals as goal_actions
 from handlers.teams.approvals import refresh_slack_homes
-from handlers.teams.context import TeamsCaller, act, identify, stranger_card
+from handlers.teams.context import FIELD_MAX, TeamsCaller, act, identify, stranger_card
 from handlers.teams.mentions import Mention
 from prompts import cards
 from prompts.render import label
@@ -17,7 +17,6 @@ from storage.models import Person
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-FIELD_MAX = 5000  # longer than any field allows; beyond it a value is not worth validating, only refusing
 
 
 def register(app: Any, deps: Deps) -> None:

@@ -24,7 +24,7 @@ from actions.assistant import REVIEW_DRAFTS
 from actions.outcome import Outcome
 from handlers.forms import record_id
 from handlers.modals import REFUSALS
-from handlers.teams.context import TeamsCaller, act, identify, stranger_card
+from handlers.teams.context import FIELD_MAX, TeamsCaller, act, data_of, identify, stranger_card
 from prompts import cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FIELD_MAX = 5000  # longer than any field allows: beyond it a value is not worth validating, only refusing
 NAMED_FIELDS = frozenset({"overall", "strengths", "to_improve", "reason", "response", "commitments", "outcome",
                           "decision", "next_check"})
 _REVIEW_FIELD = re.compile(r"^(rating|comment|evidence):([A-Za-z0-9_.-]{1,64})$")
@@ -54,9 +53,7 @@ Record = Callable[["Deps", TeamsCaller, dict, Any], Recorded]
 def register(app: Any, deps: Deps) -> None:
     async def submitted(ctx: Any, record: Record) -> dict:
         caller = await identify(ctx, deps)
-        data = ctx.activity.value.data if ctx.activity.value is not None else None
-        answer, outcome = await asyncio.to_thread(record, deps, caller, data if isinstance(data, dict) else {},
-                                                  ctx.activity)
+        answer, outcome = await asyncio.to_thread(record, deps, caller, data_of(ctx), ctx.activity)
         if outcome is None:
             return answer
         return cards.close_dialog(outcome.reply["text"])  # the thanks itself is the action's Tell, in their chat
