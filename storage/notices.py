@@ -45,17 +45,6 @@ def queue(session: Session, *, person_id: int, key: str, message: dict, now: dat
     return deliveries.enqueue(session, job=JOB, person_id=person_id, period=key, now=now, payload=payload)
 
 
-def message_of(session: Session, delivery_id: int) -> dict | None:
-    """Return the message a notice carries (None once delivered or erased)."""
-    return content_of(session, delivery_id)[0]
-
-
-def content_of(session: Session, delivery_id: int) -> tuple[dict | None, str | None]:
-    """Return a notice's message and the surface it is pinned to (None: where the person is)."""
-    message, surface, _channel = target_of(session, delivery_id)
-    return message, surface
-
-
 def target_of(session: Session, delivery_id: int) -> tuple[dict | None, str | None, str | None]:
     """Return a notice's message, the surface it is pinned to and the Slack channel it is posted in, if any."""
     delivery = session.get(Delivery, delivery_id, populate_existing=True)
