@@ -8,8 +8,10 @@ here imports the `openai` package or knows where the endpoint is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 
@@ -19,6 +21,11 @@ from sqlmodel import Session, col, select
 from storage.models import AiCall, Person
 
 REVIEW_DRAFTS = "review_drafts"
+GOAL_SUGGESTIONS = "goal_suggestions"
+AGENDA_SUMMARY = "agenda_summary"
+TRANSLATION = "translation"
+FEATURES = frozenset({REVIEW_DRAFTS, GOAL_SUGGESTIONS, AGENDA_SUMMARY, TRANSLATION})
+NOTHING_OFF: frozenset[str] = frozenset()
 
 OK, TIMEOUT, UNAVAILABLE, JUNK, OVER_BUDGET = "ok", "timeout", "unavailable", "junk", "over_budget"
 COMPLETION_MAX_TOKENS = 1500  # one draft's answer; the budget caps the day
@@ -49,16 +56,51 @@ class ChatModel(Protocol):
     def __call__(self, messages: list[dict], *, max_tokens: int) -> Reply: ...
 
 
+def nothing_off() -> frozenset[str]:
+    """No feature switched off: an assistant not yet given HR's switches (bot.deps gives them)."""
+    return NOTHING_OFF
+
+
 @dataclass(frozen=True)
 class Assistant:
-    """The assistant as configured: the model (None: the extractive fallback only), the budget, the features on."""
+    """The assistant as configured: the model (None: the extractive fallback only), the budget, the features the
+    operator allows (`features`) and those HR has switched off since (`switched_off`, read before every use)."""
 
     model: ChatModel | None = None
     daily_tokens: int = 200_000
-    features: frozenset[str] = field(default_factory=lambda: frozenset({REVIEW_DRAFTS}))
+    features: frozenset[str] = field(default_factory=lambda: FEATURES)
+    switched_off: Callable[[], frozenset[str]] = field(default=nothing_off, compare=False)  # HR's switches
 
     def on(self, feature: str) -> bool:
-        return feature in self.features
+        """Answer whether the feature may be used now: the operator allows it and HR has not switched it off."""
+        return feature in self.features and feature not in self.switched_off()
+
+    def within(self, seconds: float) -> Assistant:
+        """This assistant with its model's answer awaited at most `seconds` (a Teams invoke, a job run over
+        thousands of managers); past it the call reads as TIMEOUT and its late answer is dropped."""
+        if self.model is None:
+            return self
+        return replace(self, model=_InTime(self.model, seconds))
+
+
+_CALLS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="model-call")
+
+
+class _InTime:
+    """A model whose answer is awaited at most `seconds`; later, ModelError(TIMEOUT)."""
+
+    def __init__(self, model: ChatModel, seconds: float) -> None:
+        self.name = model.name
+        self._model = model
+        self._seconds = seconds
+
+    def __call__(self, messages: list[dict], *, max_tokens: int) -> Reply:
+        call = _CALLS.submit(self._model, messages, max_tokens=max_tokens)
+        try:
+            return call.result(timeout=self._seconds)
+        except FutureTimeout:
+            call.cancel()  # still queued behind slow calls: never sent
+            raise ModelError(TIMEOUT) from None
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from functools import partial
 
+from actions import warnings as warning_actions
 from actions.outcome import Asked, Outcome, Tell
-from prompts import checkin_blocks
+from prompts import checkin_blocks, question_blocks
 from prompts.blocks import markdown_message
 from prompts.goal_blocks import error_text, number
 from prompts.render import label, render
 from prompts.welcome_blocks import welcome_message
-from storage import attention, checkins, deliveries, goals, people, surfaces, welcome
-from storage.models import AttentionState, CheckIn, Person
+from storage import attention, checkins, coaching, deliveries, goals, people, questions, surfaces, welcome
+from storage.models import ActionItem, AttentionState, CheckIn, CheckinAnswer, Person
 from storage.permissions import PermissionDenied, can_decide_for
-from storage.weeks import ActiveHours, local_moment
+from storage.weeks import ActiveHours, local_moment, week_monday
 
 MORNING_HOUR = 9  # a reminder snoozed "until tomorrow morning" comes back at 09:00 the person's time
+RESOLVED, STILL_BLOCKED = "resolved", "still"  # the answers to "Is <last week's blocker> resolved?"
 
 
 @dataclass(frozen=True)
@@ -29,38 +31,136 @@ class Recorded:
     streak: int
     goal_lines: list[dict]
     told_manager: bool
+    followed: FollowedUp | None = None  # what the follow-ups did and the custom answers: the thanks says them
 
 
-def check_in(session, asked: Asked, *, form: checkins.CheckinInput) -> Outcome:
+@dataclass(frozen=True)
+class FollowedUp:
+    """What a check-in's follow-ups did (blockers' and action items' words) and its custom answers."""
+
+    resolved: tuple[str, ...] = ()
+    still_blocked: tuple[str, ...] = ()
+    done: tuple[str, ...] = ()
+    answers: tuple[CheckinAnswer, ...] = ()
+
+
+def check_in(session, asked: Asked, *, form: checkins.CheckinInput,
+             targets: tuple[warning_actions.TargetAnswer, ...] = ()) -> Outcome:
     """File (or edit) the week's check-in; thank the person, and alert their manager once a week when it needs them.
 
     A blocker or low confidence reaches the manager where they are, once per report and week however often the
     check-in is edited. The thanks says the manager was told only when the bot can reach them.
+    The check-in also answers what it opened with (checkins.follow_ups): last week's blockers said resolved are
+    resolved, their managers told; a blocker carried forward unchanged alerts no one again; action items ticked
+    are done. `targets`: the answers to "Does the target still hold?" (actions.warnings), "it should change"
+    telling the manager once.
     """
     person = asked.person
+    invalid = warning_actions.target_errors(targets)
+    follow_ups = _answered_follow_ups(session, person, form, now=asked.now, default_zone=asked.default_zone)
+    if follow_ups.resolved:  # "yes" to a blocker also clears its words carried into this week's field
+        form = replace(form, blockers=None) if any(_same(form.blockers, b.text) for b in follow_ups.resolved) \
+            else form
+    # What only the thanks needs is read before the check-in is written: on SQLite the write lock is held from
+    # the first write to the commit, and every other request's write waits for it.
+    manager = session.get(Person, person.manager_id) if person.manager_id else None
+    streak = checkins.streak(session, person, now=asked.now, default_zone=asked.default_zone,
+                             filing=_week_of(form, person, now=asked.now, default_zone=asked.default_zone))
     try:
-        result = checkins.record(session, person, form, now=asked.now, default_zone=asked.default_zone)
+        result = checkins.record(session, person, form, now=asked.now, default_zone=asked.default_zone,
+                                 locale=asked.locale)
     except checkins.CheckinValidationError as error:
-        return Outcome.refused(error.errors)
+        return Outcome.refused({**error.errors, **invalid})
     except (PermissionDenied, goals.GoalError):
         return Outcome.refused({"goals": checkins.GOAL_NOT_YOURS})
+    if invalid:
+        return Outcome.refused(invalid)
     checkin = result.checkin
-    manager = session.get(Person, person.manager_id) if person.manager_id else None
-    tells: list[Tell] = []
+    tells: list[Tell] = _follow_up(session, person, follow_ups, now=asked.now)
     told = False
-    if result.needs_manager and manager is not None:
+    carried = _carried(checkin, follow_ups.still_open)
+    if result.needs_manager and manager is not None and not carried:
         told = surfaces.route(session, manager).reachable
         tells.append(Tell(manager, partial(_blocker_alert, name=person.name, checkin=checkin),
                           key=f"alert:{checkin.week}:{person.id}"))
         attention.open_for(session, checkin=checkin, manager=manager, now=asked.now)
-    elif not result.needs_manager:
-        attention.resolve_all_of(session, person=person, now=asked.now)  # no blocker left: what was raised is over
-    recorded = Recorded(result, manager, checkins.streak(session, person, now=asked.now,
-                                                         default_zone=asked.default_zone),
-                        goal_lines(session, result, locale=asked.locale), told)
+    elif not result.needs_manager:  # no blocker left: what was raised is over, but what they said is still blocked
+        attention.resolve_all_of(session, person=person, now=asked.now,
+                                 keep=frozenset(b.attention_id for b in follow_ups.still_blocked))
+    tells += warning_actions.target_tells(session, asked, answers=targets, checkin=checkin, manager=manager)
+    recorded = Recorded(result, manager, streak, goal_lines(session, result, locale=asked.locale), told,
+                        _followed(session, follow_ups, checkin, answered=bool(form.answers)))
     thanks = thanks_message(recorded, name=person.name, locale=asked.locale)
     tells.append(Tell(person, lambda _locale: thanks, here=True, locale=asked.locale))
     return Outcome.done(tells=tells, value=recorded, reply=thanks)
+
+
+@dataclass(frozen=True)
+class _FollowUpAnswers:
+    """What a check-in said about the follow-ups it opened with."""
+
+    resolved: list[attention.OpenBlocker]  # "yes, resolved"
+    still_blocked: list[attention.OpenBlocker]  # "still blocked", said so
+    still_open: list[attention.OpenBlocker]  # every blocker asked about and not said resolved
+    done: list[int]  # action items ticked done
+
+
+def _week_of(form: checkins.CheckinInput, person: Person, *, now: datetime, default_zone: str) -> str:
+    """The week the form files (checkins.record refuses it unless it is open)."""
+    return (form.week or "").strip() or checkins.current_week(person, now=now, default_zone=default_zone)
+
+
+def _answered_follow_ups(session, person: Person, form: checkins.CheckinInput, *, now: datetime,
+                         default_zone: str) -> _FollowUpAnswers:
+    """Read the follow-up answers against what the week's check-in asks; answers about anything else (a stale
+    form, a forged id, a blocker resolved since) are ignored."""
+    week = _week_of(form, person, now=now, default_zone=default_zone)
+    try:
+        week_monday(week)
+    except ValueError:  # not a week: checkins.record refuses the form
+        return _FollowUpAnswers([], [], [], [])
+    # Read only what the form can need: most check-ins answer no follow-up and name no blocker.
+    open_blockers = attention.open_blockers(session, person, before_week=week) \
+        if form.blocker_answers or (form.blockers or "").strip() else []
+    actions = checkins.action_items_due(session, person, week=week) if form.actions_done else []
+    blockers = {str(b.attention_id): b for b in open_blockers}
+    answers = {key: answer for key, answer in form.blocker_answers if key in blockers}
+    resolved = [blockers[key] for key, answer in answers.items() if answer == RESOLVED]
+    due = {str(action.id): action.id for action in actions}
+    return _FollowUpAnswers(
+        resolved=resolved,
+        still_blocked=[blockers[key] for key, answer in answers.items() if answer == STILL_BLOCKED],
+        still_open=[b for b in open_blockers if b not in resolved],
+        done=[due[key] for key in dict.fromkeys(form.actions_done) if key in due])
+
+
+def _follow_up(session, person: Person, answers: _FollowUpAnswers, *, now: datetime) -> list[Tell]:
+    """Resolve the blockers said resolved (each manager told once, as by the Resolved button) and complete the
+    action items ticked done."""
+    tells: list[Tell] = []
+    for blocker in answers.resolved:
+        resolved = attention.resolve(session, checkin_id=blocker.checkin_id, person=person, now=now)
+        manager = session.get(Person, resolved.manager_id) if resolved else None
+        if manager is not None and manager.active:
+            tells.append(Tell(manager, partial(_blocker_resolved, name=person.name, week=blocker.week),
+                              key=f"attention-resolved:{resolved.id}"))
+    for action_id in answers.done:
+        coaching.complete_action(session, person, action_id, now=now)
+    return tells
+
+
+def _carried(checkin: CheckIn, still_open: list[attention.OpenBlocker]) -> bool:
+    """Answer whether all the check-in raises is a blocker already open with the manager, carried forward: the
+    manager was alerted about those words already and is not alerted again (its first alert stays open)."""
+    if checkin.blockers is None or (checkin.confidence or 0) <= checkins.NEEDS_MANAGER_CONFIDENCE:
+        return False
+    return any(_same(checkin.blockers, b.text) and (checkin.help_needed is None or
+                                                    _same(checkin.help_needed, b.help_needed))
+               for b in still_open)
+
+
+def _same(text: str | None, other: str | None) -> bool:
+    return bool(text) and " ".join((text or "").split()) == " ".join((other or "").split())
 
 
 def thanks_message(recorded: Recorded, *, name: str, locale: str) -> dict:
@@ -68,7 +168,18 @@ def thanks_message(recorded: Recorded, *, name: str, locale: str) -> dict:
     return checkin_blocks.thanks(
         name=name, week=result.checkin.week, created=result.created, late=result.late, streak=recorded.streak,
         goals=recorded.goal_lines, told_manager=recorded.told_manager,
-        manager=recorded.manager.name if recorded.manager else "", locale=locale)
+        manager=recorded.manager.name if recorded.manager else "", locale=locale,
+        **(vars(recorded.followed) if recorded.followed else {}))
+
+
+def _followed(session, answers: _FollowUpAnswers, checkin: CheckIn, *, answered: bool) -> FollowedUp:
+    """Say what the follow-ups did, in the words of the blockers and action items; the custom answers are read
+    back only when the form gave some."""
+    done = tuple(item.text for item in (session.get(ActionItem, action_id) for action_id in answers.done)
+                 if item is not None)
+    given = questions.answers_of(session, [checkin.id]).get(checkin.id, []) if answered else []
+    return FollowedUp(resolved=tuple(b.text for b in answers.resolved),
+                      still_blocked=tuple(b.text for b in answers.still_blocked), done=done, answers=tuple(given))
 
 
 def _blocker_alert(locale: str, *, name: str, checkin: CheckIn) -> dict:
@@ -79,7 +190,7 @@ def _blocker_alert(locale: str, *, name: str, checkin: CheckIn) -> dict:
 
 def goal_lines(session, result: checkins.RecordResult, *, locale: str) -> list[dict]:
     lines = []
-    for progress in checkins.progress_of(session, result.checkin):
+    for progress in result.reported:  # the goals are in the session already when this submission reported them
         goal = session.get(goals.Goal, progress.goal_id)
         lines.append({"title": goal.title, "percent": round(result.progress.get(goal.id, 0.0) * 100),
                       "status": label(f"status_{progress.status}", locale)})
@@ -194,18 +305,22 @@ def history(session, asked: Asked, *, subject: Person | None) -> Outcome:
         entries = checkins.history(session, viewer, subject)
     except PermissionDenied:
         return Outcome.done(reply=markdown_message(render("checkin_history_not_allowed", locale)))
-    rendered = [history_entry(session, checkin, progress, locale=locale) for checkin, progress in entries]
+    answered = questions.answers_of(session, [checkin.id for checkin, _ in entries])  # custom questions'
+    rendered = [history_entry(session, checkin, progress, locale=locale, answers=answered.get(checkin.id, ()))
+                for checkin, progress in entries]
     return Outcome.done(reply=checkin_blocks.history(rendered, own=subject.id == viewer.id, name=subject.name,
                                                      locale=locale))
 
 
-def history_entry(session, checkin: CheckIn, progress, *, locale: str) -> dict:
+def history_entry(session, checkin: CheckIn, progress, *, locale: str, answers=()) -> dict:
+    """One week of `checkin history`: its goals, its words and the custom answers given (mrkdwn lines)."""
     titles = {p.goal_id: session.get(goals.Goal, p.goal_id) for p in progress}
     return {
         "week": checkin.week, "late": checkin.late, "confidence": checkin.confidence,
         "highlights": checkin.highlights, "blockers": checkin.blockers, "help_needed": checkin.help_needed,
         "goals": [{"title": titles[p.goal_id].title, "value": number(p.value),
                    "status": label(f"status_{p.status}", locale)} for p in progress],
+        "answers": question_blocks.answer_lines(answers, locale=locale) if answers else "",
     }
 
 

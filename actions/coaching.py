@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from actions import translation
 from actions.outcome import Asked, Outcome, Tell
 from prompts import coaching_blocks
 from prompts.blocks import markdown_message
@@ -74,7 +75,8 @@ class Reviewed:
     reached: bool
 
 
-def review(session, asked: Asked, *, subject_id: int | None, week: object, form: coaching.FeedbackInput) -> Outcome:
+def review(session, asked: Asked, *, subject_id: int | None, week: object, form: coaching.FeedbackInput,
+           translate: bool = False) -> Outcome:
     """Record the manager's (or HR's) feedback on a report's week; send it to the report, without private notes.
 
     Invalid fields are refused all at once (nothing written); someone who may not review this person, or a
@@ -97,14 +99,17 @@ def review(session, asked: Asked, *, subject_id: int | None, week: object, form:
         answer = coaching_blocks.feedback_sent(name=subject.name, week=week, locale=asked.locale)
     else:
         answer = markdown_message(label("feedback_unreached", asked.locale, name=subject.name, week=week))
-    to_employee = partial(_feedback, shown=shown, manager=asked.person.name, week=week, feedback_id=feedback.id)
+    to_employee = partial(_feedback, shown=shown, manager=asked.person.name, week=week, feedback_id=feedback.id,
+                          translate=translate)
     tells = [Tell(subject, to_employee), Tell(asked.person, lambda _locale: answer, here=True, locale=asked.locale)]
     return Outcome.done(reply=answer, tells=tells, value=Reviewed(subject, week, feedback.id, reached))
 
 
-def _feedback(locale: str, *, shown: dict, manager: str, week: str, feedback_id: int) -> dict:
+def _feedback(locale: str, *, shown: dict, manager: str, week: str, feedback_id: int, translate: bool) -> dict:
+    # `translate`: the assistant translates (actions.translation.offered); the button only for another language.
+    translatable = translate and translation.foreign((shown.get("went_well"), shown.get("to_improve")), locale)
     return coaching_blocks.feedback_to_employee(shown, manager=manager, week=week, feedback_id=feedback_id,
-                                                locale=locale)
+                                                locale=locale, translatable=translatable)
 
 
 def reflect(session, asked: Asked, *, feedback_id: int | None, will_do_differently: str | None,

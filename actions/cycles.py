@@ -18,8 +18,8 @@ from storage.permissions import is_hr
 OPTION_FIELDS = {"--from": "from", "--to": "to", "--self-due": "self_due", "--peer-due": "peer_due",
                  "--manager-due": "manager_due"}
 CODE_FIELDS = {cycles.INVALID_NAME: "name", cycles.DUPLICATE: "name", cycles.UNKNOWN_TEAM: "team",
-               cycles.EMPTY_SCOPE: "team"}
-FIELDS = ("name", "team", *cycle_blocks.DATE_FIELDS, "anonymous")
+               cycles.EMPTY_SCOPE: "team", cycles.INVALID_PEER_THRESHOLD: cycle_blocks.PEER_THRESHOLD_FIELD}
+FIELDS = ("name", "team", *cycle_blocks.DATE_FIELDS, "anonymous", cycle_blocks.PEER_THRESHOLD_FIELD)
 NOT_FOUND = "not_found"
 
 
@@ -44,8 +44,9 @@ class Opened:
 def open_cycle(session, asked: Asked, *, form: Mapping[str, str | None]) -> Outcome:
     """Open a review cycle for the whole organisation or one team; everyone in scope is asked for a self-review.
 
-    `form`: name, team (WHOLE_ORG or empty: everyone), from, to, self_due, peer_due, manager_due and anonymous
-    ("yes": peers stay anonymous). The review-reminders job brings each request where the person is.
+    `form`: name, team (WHOLE_ORG or empty: everyone), from, to, self_due, peer_due, manager_due, anonymous
+    ("yes": peers stay anonymous) and peer_threshold (how many peers must answer before the reviewed person reads
+    their comments; empty: the default). The review-reminders job brings each request where the person is.
     """
     if not is_hr(asked.person):
         return Outcome.refused({"name": NOT_FOUND})
@@ -55,7 +56,8 @@ def open_cycle(session, asked: Asked, *, form: Mapping[str, str | None]) -> Outc
         cycle = cycles.open_cycle(
             session, name=form.get("name") or "", period_start=form.get("from"), period_end=form.get("to"),
             self_due=form.get("self_due"), peer_due=form.get("peer_due"), manager_due=form.get("manager_due"),
-            team=scope, now=asked.now, actor_id=asked.person.id, peers_anonymous=form.get("anonymous") == "yes")
+            team=scope, now=asked.now, actor_id=asked.person.id, peers_anonymous=form.get("anonymous") == "yes",
+            peer_threshold=form.get(cycle_blocks.PEER_THRESHOLD_FIELD))
     except cycles.CycleError as error:
         return Outcome.refused({field_of(error): error.code})
     people = len(list(session.exec(select(Review.id).where(Review.cycle_id == cycle.id, Review.kind == "self"))))

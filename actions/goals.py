@@ -4,12 +4,12 @@ the history, and `goal list`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from functools import partial
 
 from actions.outcome import Asked, Outcome, Tell
-from prompts import goal_blocks
+from prompts import goal_blocks, warning_blocks
 from prompts.blocks import markdown_message
 from prompts.render import render
 from storage import goals, people
@@ -19,8 +19,9 @@ from storage.permissions import PermissionDenied
 # The new-goal form's fields, as Slack's modal and Teams' dialog name them.
 FORM_FIELDS = ("title", "metric", "unit", "start", "target", "due_date", "parent_id", "weight", "level",
                "description")
-# The fields an adjustment may change.
+# The fields an adjustment may change, as forms name them and as the goal stores them.
 ADJUSTABLE = ("title", "metric", "unit", "start", "target", "due_date")
+ADJUSTED_COLUMNS = ("title", "metric", "unit", "start_value", "target_value", "due_date")
 # The error key for a refusal that is about the goal itself, not one field (a surface shows it where it can).
 GOAL = "goal"
 
@@ -147,23 +148,56 @@ class Changed:
 def update_progress(session, asked: Asked, *, goal_id: int | None, value: str, note: str | None = None) -> Outcome:
     """Record a goal's current value (its owner, their managers, HR); errors per field, or `goal`."""
     return _change(session, asked, goal_id, lambda: goals.update_progress(
-        session, asked.person, goal_id, value=value, note=note, now=asked.now))
+        session, asked.person, goal_id, value=value, note=note, now=asked.now), said="progress")
 
 
 def adjust_goal(session, asked: Asked, *, goal_id: int | None, changes: goals.GoalInput,
                 reason: str | None) -> Outcome:
-    """Change a goal's title, metric, numbers or due date, with a reason kept in its history."""
-    return _change(session, asked, goal_id, lambda: goals.adjust(
-        session, asked.person, goal_id, changes, reason=reason, now=asked.now))
+    """Change a goal's title, metric, numbers or due date, with a reason kept in its history; when someone else
+    (their manager, HR) changed it, its owner is told what changed and why, once, where they are."""
+    before: dict[str, str | None] = {}
+
+    def adjust() -> Goal:
+        stored = session.get(Goal, goal_id)
+        if stored is not None:
+            before.update({name: goals.format_value(getattr(stored, name)) for name in ADJUSTED_COLUMNS})
+        return goals.adjust(session, asked.person, goal_id, changes, reason=reason, now=asked.now)
+
+    outcome = _change(session, asked, goal_id, adjust)
+    if not outcome.ok:
+        return outcome
+    goal = outcome.value.goal
+    owner = session.get(Person, goal.owner_id)
+    moved = tuple((name, before.get(name), goals.format_value(getattr(goal, name))) for name in ADJUSTED_COLUMNS
+                  if before.get(name) != goals.format_value(getattr(goal, name)))
+    if owner is None or owner.id == asked.person.id or not owner.active or not moved:
+        return outcome
+    told = partial(warning_blocks.goal_adjusted_for_owner, adjuster=asked.person.name, title=goal.title,
+                   changes=moved, reason=(reason or "").strip() or None)
+    return replace(outcome, tells=(*outcome.tells, Tell(owner, lambda locale: told(locale=locale))))
 
 
 def archive_goal(session, asked: Asked, *, goal_id: int | None, reason: str | None = None) -> Outcome:
     """Take a goal out of lists and roll-ups; its history stays."""
     return _change(session, asked, goal_id, lambda: goals.archive(
-        session, asked.person, goal_id, reason=reason, now=asked.now))
+        session, asked.person, goal_id, reason=reason, now=asked.now), said="archive")
 
 
-def _change(session, asked: Asked, goal_id: int | None, verb: Callable[[], Goal]) -> Outcome:
+def changeable_goal(session, asked: Asked, *, goal_id: int | None) -> Outcome:
+    """The goal a ⋯ menu names, when the asker may change it (its owner, their managers, HR) and it is not archived:
+    its form opens for it. Refused: `goal` (not_found, not_allowed, archived)."""
+    goal = visible_goal(session, asked.person, goal_id)
+    if isinstance(goal, str):
+        return Outcome.refused({GOAL: goal})
+    if not goals.can_edit(session, asked.person, goal):
+        return Outcome.refused({GOAL: "not_allowed"})
+    if goal.archived_at is not None:
+        return Outcome.refused({GOAL: goals.ARCHIVED})
+    return Outcome.done(value=goal)
+
+
+def _change(session, asked: Asked, goal_id: int | None, verb: Callable[[], Goal], *,
+            said: str | None = None) -> Outcome:
     if goal_id is None:
         return Outcome.refused({GOAL: goals.NOT_FOUND})
     try:
@@ -176,7 +210,10 @@ def _change(session, asked: Asked, goal_id: int | None, verb: Callable[[], Goal]
         return Outcome.refused({GOAL: error.code})
     owner = session.get(Person, goal.owner_id)
     homes = (asked.person,) if owner is None or owner.id == asked.person.id else (asked.person, owner)
-    return Outcome.done(value=Changed(goal, homes))
+    # Slack's modal just closes and the home tab shows the change; a surface that closes its form with words says this.
+    reply = markdown_message(render("goal_changed", asked.locale, change=said, title=goal.title, unit=goal.unit or "",
+                                    current=goal_blocks.number(goal.current_value))) if said else None
+    return Outcome.done(value=Changed(goal, homes), reply=reply)
 
 
 # ---- reading ----------------------------------------------------------------------------------------

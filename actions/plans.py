@@ -14,7 +14,8 @@ from storage import plan_edits
 from storage.parsing import record_id
 
 NEW_PLAN = "new"  # the value of the "New plan" button
-FORM_FIELDS = ("name", "cycle", "team", "role", "criteria", "scale", "rewards", "improvement_threshold")
+FORM_FIELDS = ("name", "cycle", "team", "role", "criteria", "scale", "rewards", "improvement_threshold",
+               "escalate_after_days")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def save_plan(session, asked: Asked, *, value: str | None, form: Mapping[str, st
         plan_id=plan_id, name=form.get("name") or "", cycle=form.get("cycle") or "",
         improvement_threshold=form.get("improvement_threshold") or "", criteria=form.get("criteria") or "",
         scale=form.get("scale") or "", rewards=form.get("rewards") or "",
-        team=_scope(form.get("team")), role=_scope(form.get("role")))
+        team=_scope(form.get("team")), role=_scope(form.get("role")),
+        escalate_after_days=form.get("escalate_after_days"))
     try:
         plan = plan_edits.save(session, asked.person, plan_id, text, locale=asked.locale, now=asked.now)
     except plan_edits.PlanEditError as error:

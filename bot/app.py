@@ -11,15 +11,18 @@ from dataclasses import replace
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.ai_client import assistant_from
 from bot.deps import Deps, job_config
 from bot.executors import BoundedExecutor, Coalescing
 from bot.slack_client import make_web_client
 from handlers import register_all
+from handlers.home import publish_home
 from scheduler import JobContext
 from scheduler import notices as notice_job
 from storage.db import noting_writes
+from storage.models import Person
 
 # Listener threads and how many listeners may wait for one. Python runs one thread at a time, so more workers buy
 # only overlap with Slack and database round trips; the queue limit caps the memory a burst can take.
@@ -29,6 +32,8 @@ LISTENER_QUEUE = 64
 # the queue holds one entry per person waiting (see Coalescing), so it is sized for a burst of different people.
 LATER_WORKERS = 1
 LATER_QUEUE = 256
+
+log = logging.getLogger(__name__)
 
 
 def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_executor: Executor | None = None) -> App:
@@ -45,6 +50,8 @@ def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_exec
     # runs in the listener, as before.
     later = Coalescing(BoundedExecutor(workers=LATER_WORKERS, queue_limit=LATER_QUEUE, name="later")) \
         if listener_executor is None else None
+    if deps.refresh_home is None:
+        deps.refresh_home = home_refresher(deps, web_client, later=later)
     app = App(
         client=web_client,
         signing_secret=settings.slack_signing_secret,
@@ -86,6 +93,18 @@ def request_key(body: dict) -> str:
     if not isinstance(raw, str) or not raw:
         return uuid.uuid4().hex[:16]
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def home_refresher(deps: Deps, client: WebClient, *, later: Coalescing | None):
+    """Return how a change made outside Slack republishes a person's App Home (later, when the app defers work)."""
+
+    def refresh(person: Person) -> None:
+        try:
+            publish_home(client, {"deps": deps, "later": later}, person)
+        except (SlackApiError, OSError) as exc:  # the change is saved; a stale home tab is not worth failing it
+            log.warning("Slack home refresh failed: %s", type(exc).__name__)
+
+    return refresh
 
 
 def notice_sender(deps: Deps, client: WebClient):

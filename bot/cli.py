@@ -81,8 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
     for option in ("--from", "--to", "--self-due", "--peer-due", "--manager-due"):
         cycles_open.add_argument(option, required=True)
     cycles_open.add_argument("--team")
+    cycles_open.add_argument("--peer-threshold", help="peers who must answer before a person reads their comments "
+                                                      "(1-10, default 3)")
     cycles.add_parser("list", help="cycles with their state and progress")
     cycles.add_parser("release", help="release a cycle's results").add_argument("name")
+
+    questions = commands.add_parser("questions", help="a team's or plan's own check-in questions") \
+        .add_subparsers(dest="questions_command", required=True)
+    for name, words in (("set", "replace the list with a file's (one `id | type | every | English | 中文` a line)"),
+                        ("show", "print the list as it can be edited and set again"),
+                        ("clear", "ask no more questions (answers given stay)")):
+        sub = questions.add_parser(name, help=words)
+        scope = sub.add_mutually_exclusive_group(required=True)
+        scope.add_argument("--team", metavar="NAME")
+        scope.add_argument("--plan", metavar="NAME")
+        if name == "set":
+            sub.add_argument("file", type=Path)
 
     teams = commands.add_parser("teams", help="Microsoft Teams").add_subparsers(dest="teams_command", required=True)
     teams_package = teams.add_parser("package", help="write the Teams app package (a zip to upload to Teams)")
@@ -205,12 +219,48 @@ def _dispatch(args: argparse.Namespace, settings: Settings, stdout: TextIO, cloc
         return commands.cycles_list(deps, out=stdout)
     if args.command == "cycles" and args.cycles_command == "release":
         return commands.cycles_release(deps, args.name, out=stdout, teams=teams)
+    if args.command == "questions":
+        return questions_command(deps, args, out=stdout)
     if args.command == "ai" and args.ai_command == "log":
         from bot.ai_client import ai_log
 
         return ai_log(deps, since=args.since, out=stdout)
     raise CommandError(f"`{args.command} {args.cycles_command if args.command == 'cycles' else ''}` is not "
                        "available yet: it arrives with the review cycles feature")
+
+
+def questions_command(deps: Deps, args: argparse.Namespace, *, out: TextIO) -> int:
+    """`questions set|show|clear --team NAME|--plan NAME [FILE]`, as HR (the audit trail names no person)."""
+    from prompts.question_blocks import error_lines
+    from storage import questions
+
+    text = ""
+    if args.questions_command == "set":
+        try:
+            text = args.file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {args.file}: {exc.strerror if isinstance(exc, OSError) else exc}") \
+                from None
+    with deps.sessions() as session:
+        try:
+            scope = questions.scope_named(session, team=args.team, plan=args.plan)
+        except questions.QuestionScopeError as exc:
+            raise CommandError(str(exc)) from None
+        if args.questions_command == "show":
+            row = questions.list_of(session, scope)
+            print(row.source if row is not None else f"# no questions for the {scope.kind} {scope.name}", file=out)
+            return 0
+        try:
+            if args.questions_command == "set" and not questions.parse(text):
+                raise CommandError(f"{args.file} has no questions: use `questions clear` to ask none")
+            saved = questions.save(session, scope, text, actor=None, now=deps.clock.now())
+        except questions.QuestionListError as exc:
+            raise CommandError(f"{len(exc.errors)} problem(s) in {args.file}, nothing saved\n"
+                               + "\n".join(f"  {line}" for line in error_lines(exc.errors, "en").splitlines())) \
+                from None
+        session.commit()
+    print(f"{scope.kind} {scope.name}: {len(saved)} question(s)", file=out)
+    return 0
 
 
 if __name__ == "__main__":

@@ -243,7 +243,7 @@ def cycles_open(deps: Deps, args, *, out: TextIO) -> int:
             cycle = cycles.open_cycle(
                 session, name=args.name, period_start=getattr(args, "from"), period_end=args.to,
                 self_due=args.self_due, peer_due=args.peer_due, manager_due=args.manager_due, team=args.team,
-                now=deps.clock.now())
+                now=deps.clock.now(), peer_threshold=getattr(args, "peer_threshold", None))
             summary = next(row for row in cycles.summaries(session, now=deps.clock.now()) if row.cycle.id == cycle.id)
     except cycles.CycleError as exc:
         raise CommandError(str(exc)) from exc

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from actions.assistant import Assistant
+from actions.assistant import Assistant, nothing_off
 from bot.clock import Clock, SystemClock, pause
 from bot.settings import Settings
 from scheduler.context import JobConfig, TeamsSender
+from storage.assistant_switches import SwitchReader
 from storage.db import make_engine, session_factory
+from storage.models import Person
 from storage.weeks import WeeklySlot
 
 
@@ -31,6 +34,26 @@ class Deps:
     drain_notices: Callable[[], None] | None = None
     # The writing assistant (its model, budget and features), from the settings; set by bot.app when unset.
     assistant: Assistant | None = None
+    # Republishes a person's Slack App Home after a change made elsewhere (a Teams dialog); set by bot.app, so
+    # handlers reach Slack without importing `bot`. A failure is logged, never raised.
+    refresh_home: Callable[[Person], None] | None = None
+    # HR's switches of the assistant's features (storage.assistant_switches), read through a 30-second cache;
+    # built once, and shared by the copies a request makes of these deps.
+    assistant_switches: Callable[[], frozenset[str]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.assistant_switches is None:
+            self.assistant_switches = SwitchReader(self.sessions, seconds=lambda: self.clock.now().timestamp())
+        self.assistant = self.assistant  # now that the switches exist: see __setattr__
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Whoever sets the assistant (bot.app, the try-out, a test), it obeys HR's switches: one not given any gets
+        # this process's reader, so no surface can offer a feature HR switched off.
+        if name == "assistant" and isinstance(value, Assistant) and value.switched_off is nothing_off:
+            switches = getattr(self, "assistant_switches", None)
+            if switches is not None:
+                value = replace(value, switched_off=switches)
+        super().__setattr__(name, value)
 
     @property
     def schedule(self) -> JobConfig:
@@ -60,4 +83,14 @@ def job_config(settings: Settings) -> JobConfig:
         hr_channel=settings.hr_channel,
         delivery_threads=settings.delivery_threads,
         escalate_after_days=settings.escalate_after_days,
+        assistant=_assistant_of(settings),
     )
+
+
+@cache
+def _assistant_of(settings: Settings) -> Assistant:
+    """The jobs' assistant (the Monday agenda's summary), one per settings: its HTTP client is built once. A job
+    applies HR's switches as they are when it runs (scheduler.nudges)."""
+    from bot.ai_client import assistant_from  # the `openai` package, only once a job needs the assistant
+
+    return assistant_from(settings)

@@ -7,9 +7,17 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel import select
 
 from bot.dev import GUEST, DevWorld
+from handlers.shortcuts import KUDOS_SHORTCUT
 from prompts.calibration_blocks import ACKNOWLEDGE_ACTION, CALIBRATE_ACTION, RELEASE_ACTION, REVISIT_ACTION
-from prompts.checkin_blocks import OPEN_CHECKIN_ACTION, RESPOND_ACTION, SNOOZE_ACTION
-from prompts.coaching_blocks import ONE_ON_ONE_ACTION, REFLECT_ACTION, REVIEW_ACTION
+from prompts.checkin_blocks import (
+    ACTIONS_DONE_FIELD,
+    BLOCKER_FIELD_PREFIX,
+    NO_CHANGE_ON,
+    OPEN_CHECKIN_ACTION,
+    RESPOND_ACTION,
+    SNOOZE_ACTION,
+)
+from prompts.coaching_blocks import ADJUST_GOAL_ACTION, ONE_ON_ONE_ACTION, REFLECT_ACTION, REVIEW_ACTION
 from prompts.digest_blocks import EXPORT_ACTION
 from prompts.goal_blocks import APPROVE_ACTION, MENU_ACTION
 from prompts.improvement_blocks import COMMITMENTS_ACTION, OPEN_PLAN_ACTION, RECORD_CHECK_ACTION
@@ -19,13 +27,15 @@ from prompts.peer_blocks import (
     DECLINE_PEER_REVIEW_ACTION,
     OPEN_PEER_REVIEW_ACTION,
 )
-from prompts.review_blocks import OPEN_MANAGER_REVIEW_ACTION, OPEN_SELF_REVIEW_ACTION
-from storage import cycles
+from prompts.review_blocks import DRAFT_ACTION, OPEN_MANAGER_REVIEW_ACTION, OPEN_SELF_REVIEW_ACTION
+from storage import cycles, goals
 from storage.models import Goal, Person
 from storage.weeks import shift_week, week_of
 
-GRACE, ADA, WANG_FANG = "U0HR000001", "U0MG000001", "U0MG000002"
+GRACE, ADA, WANG_FANG, FRANCES = "U0HR000001", "U0MG000001", "U0MG000002", "U0MG000003"
+TOM = "U0EM000006"
 ALAN, KATHERINE, LINUS, LI_LEI, MARGARET = "U0EM000001", "U0EM000002", "U0EM000003", "U0EM000004", "U0EM000005"
+GROWTH_QUESTIONS = "# Growth's own question\nmood | 1-5 | 1 | How was your week, 1 to 5? | 这周整体感觉如何（1-5）？"
 
 
 def help_scene(world: DevWorld) -> None:
@@ -115,16 +125,20 @@ def checkins_scene(world: DevWorld) -> None:
     """Friday: reminders at 15:00 in each person's zone; check-ins, a snooze, a blocker and its reply."""
     monday = world.clock.now() - timedelta(days=world.clock.now().weekday())
     friday = monday.replace(hour=0, minute=0) + timedelta(days=4)
+    # 王芳's team gets a question of its own (storage/questions.py): asked in each check-in, shown in her agenda.
+    world.command(WANG_FANG, "/checkin", "questions")
+    world.submit(WANG_FANG, "团队自定义问题", {"questions": GROWTH_QUESTIONS})
     world.at(friday + timedelta(hours=7))  # 15:00 in Shanghai
     world.run_job("checkin-reminders")
     world.click(LI_LEI, "推迟 2 小时", f"{SNOOZE_ACTION}-2h", message=world.last_dm(LI_LEI))
     world.at(friday + timedelta(hours=9, minutes=1))
     world.run_job("checkin-reminders")
-    world.click(LI_LEI, "立即签到", OPEN_CHECKIN_ACTION, message=world.last_dm(LI_LEI))
+    world.click(LI_LEI, "填写周进展", OPEN_CHECKIN_ACTION, message=world.last_dm(LI_LEI))
     renewal = _goal_titled(world, "将续约率提高到 95%")
-    world.submit(LI_LEI, "签到：信心 2，有阻碍", {
+    world.submit(LI_LEI, "周进展：信心 2，有阻碍", {
         f"goal:{renewal.id}:value": "90", f"goal:{renewal.id}:status": "at_risk", "confidence": "2",
-        "highlights": "两个大客户已续约", "blockers": "法务审批合同需要两周", "help_needed": "请帮忙加快法务审批"})
+        "highlights": "两个大客户已续约", "blockers": "法务审批合同需要两周", "help_needed": "请帮忙加快法务审批",
+        "q:mood": "3"})
     world.click(WANG_FANG, "回复", RESPOND_ACTION, message=world.last_dm(WANG_FANG))
     world.submit(WANG_FANG, "回复", {"reply": "我今天就联系法务负责人。"})
 
@@ -144,6 +158,11 @@ def checkins_scene(world: DevWorld) -> None:
     world.submit(ALAN, "it fixed", {f"goal:{pilots.id}:value": "6", "confidence": "4",
                                     "highlights": "Pilot #6 live in production"})
     world.command(ALAN, "/kudos", f"<@{KATHERINE}|katherine> thanks for pairing on the billing bug &lt;3")
+    # Shortcuts: "Kudos for this message" in a message's menu (and "Check in" in the composer's, the same modal).
+    note = world.emulator.post_as_user(ALAN, "C0GENERAL", "Pilot #6 is live: the runbook is in the wiki")
+    world.slack.message_shortcut(ADA, KUDOS_SHORTCUT, note)
+    world.transcript.action(ADA, "Kudos for this message (a message shortcut) on Alan's note in #general")
+    world.submit(ADA, "kudos", {"receiver": ALAN, "message": "A runbook the whole team can follow, thank you"})
     world.command(KATHERINE, "/checkin", f"away until {(friday + timedelta(days=10)).date().isoformat()}")
 
     world.at(friday + timedelta(hours=20))  # 15:00 in New York
@@ -170,7 +189,9 @@ def coaching_scene(world: DevWorld) -> None:
         "acknowledged": ["yes"], "went_well": "主动把法务风险讲清楚了", "to_improve": "阻碍超过三天就请直接找我",
         "assessment": "needs_attention", "private_notes": "注意工作量，考虑分担一部分续约工作",
         "action:1:text": "和法务约一次评审会", "action:1:owner": "manager",
-        "action:1:due_date": (next_monday + timedelta(days=2)).date().isoformat()})
+        "action:1:due_date": (next_monday + timedelta(days=2)).date().isoformat(),
+        "action:2:text": "整理续约合同的法务意见清单", "action:2:owner": "employee",
+        "action:2:due_date": (next_monday + timedelta(days=3)).date().isoformat()})
     world.click(LI_LEI, "反思", REFLECT_ACTION, message=world.last_dm(LI_LEI))
     world.submit(LI_LEI, "反思", {"will_do_differently": "阻碍超过三天就上报", "support_needed": "每周和法务同步一次"})
 
@@ -178,6 +199,23 @@ def coaching_scene(world: DevWorld) -> None:
     world.run_job("manager-nudges")
     alan = _person(world, ALAN)
     world.click(ADA, "1:1 held (Alan)", ONE_ON_ONE_ACTION, value=str(alan.id), message=world.last_dm(ADA))
+
+
+def follow_up_scene(world: DevWorld) -> None:
+    """Monday evening in Shanghai: 李雷's new check-in opens with last week's blocker ("解决了吗？") and the action
+    item due from his 1:1; he says it is resolved (王芳 is told, his blockers field is cleared of it), ticks the
+    action item done, and keeps his goal as it was with one tick ("无变化")."""
+    world.command(LI_LEI, "/checkin")
+    modal = world.last_modal()
+    asked = {block["block_id"]: block for block in modal["blocks"] if block.get("type") == "input"}
+    blocker = next(key for key in asked if key.startswith(BLOCKER_FIELD_PREFIX))
+    done = [option["value"] for option in asked[ACTIONS_DONE_FIELD]["element"]["options"]]
+    renewal = _goal_titled(world, "将续约率提高到 95%")
+    world.submit(LI_LEI, "周进展：上周的阻碍已解决，行动项已完成，目标无变化", {
+        blocker: "resolved", ACTIONS_DONE_FIELD: done, f"goal:{renewal.id}:value": "90",
+        f"goal:{renewal.id}:same": [NO_CHANGE_ON], f"goal:{renewal.id}:status": "at_risk", "confidence": "3",
+        "highlights": "法务审批已通过，合同已寄出", "blockers": asked["blockers"]["element"].get("initial_value"),
+        "q:mood": "4"})
 
 
 def digest_scene(world: DevWorld) -> None:
@@ -255,6 +293,10 @@ def evaluation_scene(world: DevWorld) -> None:
             ("Margaret", "1", "客户关系维护得好", "三个续约延期，计划和预警都不够")):
         world.click(WANG_FANG, f"填写评估（{subject}）", OPEN_MANAGER_REVIEW_ACTION,
                     message=_latest_with(world, WANG_FANG, OPEN_MANAGER_REVIEW_ACTION, subject))
+        if subject == "李雷":  # the assistant drafts from his records, each sentence citing one (no model here:
+            modal = world.last_modal()  # the records themselves, quoted); she edits and rates herself
+            world.click(WANG_FANG, "用我的记录起草", DRAFT_ACTION, value=f"manager:{modal['private_metadata']}",
+                        view=modal)
         world.submit(WANG_FANG, "经理评估", {**_all_ratings(rating), "overall": rating, "strengths": strengths,
                                          "to_improve": to_improve})
 
@@ -298,7 +340,7 @@ def evaluation_scene(world: DevWorld) -> None:
     world.at(datetime.combine(check_on, time(0, 30), tzinfo=UTC))  # 08:30 in Shanghai, 19:30 in New York
     world.run_job("improvement-checks")
     world.click(WANG_FANG, "记录结果", RECORD_CHECK_ACTION, message=_latest_with(world, WANG_FANG, RECORD_CHECK_ACTION))
-    world.submit(WANG_FANG, "改进计划检查", {"outcome": "两周内两个续约按期完成，风险都在签到里提前说了",
+    world.submit(WANG_FANG, "改进计划检查", {"outcome": "两周内两个续约按期完成，风险都在周进展里提前说了",
                                        "decision": "met"})
 
 
@@ -334,5 +376,60 @@ def _all_ratings(value: str) -> dict[str, str]:
     return {f"rating:{key}": value for key in ("results", "quality", "collaboration", "ownership")}
 
 
-SCENES = [help_scene, goals_scene, checkins_scene, coaching_scene, digest_scene, evaluation_scene, resilience_scene,
-          security_scene]
+WARNED_GOAL = "Publish the API reference"
+
+
+def early_warning_seed_scene(world: DevWorld) -> None:
+    """Before Monday's agendas: a goal of Alan's approved two months ago, 2 of 10 chapters done, due in three
+    weeks: behind pace, so the early warning flags it."""
+    now = world.clock.now()
+    started = now - timedelta(days=60)
+    with world.deps.sessions() as session:
+        alan, ada = (session.exec(select(Person).where(Person.slack_id == who)).one() for who in (ALAN, ADA))
+        draft = goals.validate(session, alan, goals.GoalInput(
+            title=WARNED_GOAL, metric="chapters", start="0", target="10",
+            due_date=(now + timedelta(days=21)).date().isoformat()), today=started.date()).draft
+        goal = goals.create(session, alan, draft, now=started)
+        if goal.approval == "proposed":
+            goals.decide(session, ada, goal.id, approve=True, comment=None, now=started)
+        goals.update_progress(session, alan, goal.id, value="2", now=started + timedelta(days=30))
+    world.transcript.say("scheduler", f"(seeded: Alan's “{WARNED_GOAL}”, approved {started:%d %b}, 2 of 10 done, "
+                                      "due in 3 weeks: behind pace)")
+
+
+def early_warning_scene(world: DevWorld) -> None:
+    """Monday: Ada's agenda flagged Alan's goal behind pace; his check-in asks whether its target still holds, he
+    says it should change, and Ada adjusts it from his answer, the reason kept in its history."""
+    goal, pilots = _goal_titled(world, WARNED_GOAL), _goal_titled(world, "Onboard 10 pilot customers")
+    world.at(world.clock.now() + timedelta(hours=1))
+    world.command(ALAN, "/checkin")
+    world.submit(ALAN, "a check-in: the API reference's target should change", {
+        f"goal:{goal.id}:value": "2", f"goal:{pilots.id}:value": "7", "confidence": "3",
+        f"target_holds:{goal.id}": "change", f"target_why:{goal.id}": "Four chapters moved to the v2 docs"})
+    world.click(ADA, f"Adjust this goal (“{WARNED_GOAL}”)", ADJUST_GOAL_ACTION, value=str(goal.id),
+                message=_latest_with(world, ADA, ADJUST_GOAL_ACTION, "should change"))
+    world.submit(ADA, "a target of 6 chapters, with the reason", {
+        "title": goal.title, "metric": "chapters", "start": "0", "target": "6",
+        "due_date": goal.due_date.isoformat(), "reason": "Four chapters moved to the v2 docs (Alan's check-in)"})
+    _menu(world, ADA, goal, "history", "History")
+
+
+def escalation_scene(world: DevWorld) -> None:
+    """The week after, in London: Tom's blocker waits; Frances opens it but does not answer, so after two working
+    days it goes to her manager, Ada, once, saying how long it has waited."""
+    now = world.clock.now()
+    world.at(now.replace(hour=14, minute=0) + timedelta(days=7 - now.weekday()))  # Monday 14:00 in London
+    world.command(TOM, "/checkin")
+    world.submit(TOM, "check-in with a blocker", {"confidence": "2", "highlights": "Schema migration drafted",
+                                                   "blockers": "Waiting for prod database access since Tuesday",
+                                                   "help_needed": "Someone to approve the access request"})
+    world.click(FRANCES, "Reply (opens the alert: seen)", RESPOND_ACTION, message=world.last_dm(FRANCES))
+    world.transcript.say(FRANCES, "> closes the reply without sending it")
+    world.at(world.clock.now() + timedelta(days=3, hours=-5))  # Thursday 09:00: Tuesday and Wednesday have passed
+    world.run_job("blocker-escalations")
+    world.run_job("blocker-escalations")  # the next tick: escalated already, nothing sent twice
+
+
+SCENES = [help_scene, goals_scene, checkins_scene, early_warning_seed_scene, coaching_scene, follow_up_scene,
+          early_warning_scene, digest_scene, evaluation_scene, resilience_scene, security_scene,
+          escalation_scene]

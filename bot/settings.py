@@ -22,7 +22,7 @@ SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"
                     "TEAMS_CLIENT_SECRET", "CHECKIN_AI_API_KEY")
 YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 # The assistant's features, each switched on or off by CHECKIN_AI_FEATURES (a comma list; "none" for none).
-AI_FEATURES = ("review_drafts",)
+AI_FEATURES = ("review_drafts", "goal_suggestions", "agenda_summary", "translation")
 DEFAULT_AI_DAILY_TOKENS = 200_000
 DEFAULT_AI_TIMEOUT_SECONDS = 20.0
 DEFAULT_ESCALATE_AFTER_DAYS = 2  # working days a blocker alert waits for its answer before the skip-level hears

@@ -45,13 +45,25 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
      "提出一个 SMART 目标：要达到的数字、截止日期以及它支持的团队目标"),
     ("goal list", "Your goals and their progress", "查看你的目标及进度"),
     ("checkin", "This week's check-in: progress on each goal, confidence, blockers and help needed",
-     "填写本周签到：每个目标的进展、信心、阻碍以及需要的帮助"),
-    ("checkin history", "Your last check-ins", "查看你最近的签到"),
+     "提交本周的周进展：每个目标的进展、信心、阻碍以及需要的帮助"),
+    ("checkin history", "Your last check-ins", "查看你最近的周进展"),
+    ("checkin questions", "Your team's own check-in questions, one a line (HR, and managers for their team)",
+     "设置团队或绩效方案自己的周进展问题，每行一个（HR，以及经理为自己的团队）"),
     ("kudos", "Thank a colleague in public, kept on their record: kudos @person what they did",
      "公开感谢一位同事，并记录在 TA 的档案中：kudos @某人 做了什么"),
     ("home", "Your home, as in Slack: goals, latest check-in, what waits for you; cycles and plans for HR",
-     "你的主页，与 Slack 相同：目标、最近的签到、等待你处理的事项；HR 还能看到评估周期和绩效方案"),
+     "你的主页，与 Slack 相同：目标、最近的周进展、等待你处理的事项；HR 还能看到评估周期和绩效方案"),
     ("help", "What the bot does and every command", "本机器人能做什么，以及所有命令"),
+)
+
+# The message extension's action commands: (id, title, description, Chinese title, Chinese description, contexts).
+# Teams sends the id, never the title, so both are translated. Titles at most 32 characters, descriptions 128.
+SHORTCUT_COMMANDS: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
+    ("kudos_for_message", "Give kudos for this message",
+     "Thank the author of this message in public; the kudos stay on their record",
+     "表扬这条消息的作者", "公开感谢这条消息的作者，表扬会记录在 TA 的档案中", ("message",)),
+    ("checkin", "Check in", "This week's check-in: progress on each goal, confidence, blockers and help needed",
+     "提交周进展", "提交本周的周进展：每个目标的进展、信心、阻碍以及需要的帮助", ("compose", "commandBox")),
 )
 
 TEXTS = {
@@ -67,11 +79,11 @@ TEXTS = {
         ),
     },
     "zh-cn": {
-        "name.short": "Check-in 每周签到",
-        "name.full": "Check-in：每周目标、签到与一对一辅导",
-        "description.short": "每周目标、签到和一对一辅导，就在 Teams 中。",
+        "name.short": "Check-in 周进展",
+        "name.full": "Check-in：每周目标、周进展与一对一辅导",
+        "description.short": "每周目标、周进展和一对一辅导，就在 Teams 中。",
         "description.full": (
-            "Check-in 让绩效管理成为每周的习惯：与团队目标对齐的 SMART 目标、两分钟的每周签到、经理周一的"
+            "Check-in 让绩效管理成为每周的习惯：与团队目标对齐的 SMART 目标、两分钟的周进展、经理周一的"
             "一对一议程（反馈直达员工）、评估周期以及 HR 摘要。支持英文和简体中文。输入 help 查看所有命令。"
         ),
     },
@@ -131,7 +143,9 @@ def build_manifest(*, client_id: str, host: str, version: str) -> dict:
     The app id is the bot's own app (client) id, as Microsoft asks of an app with one bot ("use the same ID
     if you add a bot"); `webApplicationInfo` names the same Entra ID app. The bot is personal only: every
     command is about the person writing, every scheduled message goes to their 1:1 chat, and nothing the bot
-    says about goals, check-ins or reviews belongs in a team channel or a group chat.
+    says about goals, check-ins or reviews belongs in a team channel or a group chat. The message extension
+    (the same bot) adds two actions: "Give kudos for this message" on any message and "Check in" from the compose
+    box; each opens the bot's dialog (fetchTask), and what they answer goes to the person's own 1:1 chat.
     """
     commands = [{"title": title, "description": english} for title, english, _ in COMMANDS]
     site = f"https://{host}/"
@@ -159,6 +173,12 @@ def build_manifest(*, client_id: str, host: str, version: str) -> dict:
             "supportsVideo": False,
             "commandLists": [{"scopes": ["personal"], "commands": commands}],
         }],
+        "composeExtensions": [{
+            "botId": client_id,
+            "commands": [{"id": command_id, "type": "action", "title": title, "description": english_description,
+                          "context": list(contexts), "fetchTask": True}
+                         for command_id, title, english_description, _, _, contexts in SHORTCUT_COMMANDS],
+        }],
         "defaultInstallScope": "personal",
         "validDomains": [host],
         "webApplicationInfo": {"id": client_id},
@@ -170,6 +190,9 @@ def build_localization(language: str = "zh-cn") -> dict:
     strings = {"$schema": LOCALIZATION_SCHEMA_URL, **TEXTS[language]}
     for index, (_, _, chinese) in enumerate(COMMANDS):
         strings[f"bots[0].commandLists[0].commands[{index}].description"] = chinese
+    for index, (_, _, _, title, description, _) in enumerate(SHORTCUT_COMMANDS):
+        strings[f"composeExtensions[0].commands[{index}].title"] = title
+        strings[f"composeExtensions[0].commands[{index}].description"] = description
     return strings
 
 

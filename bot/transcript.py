@@ -131,6 +131,8 @@ class Transcript:
                 self._reply(params.get("user", "?"), "only visible to you", params)
             elif call.method in ("views.open", "views.push") and actor:
                 self._view(actor, "modal", params["view"])
+            elif call.method == "views.update" and actor:
+                self._view(actor, "modal updated", params["view"])
             elif call.method == "views.publish" and show_home and params["user_id"] == actor:
                 self._view(params["user_id"], "App Home", params["view"])
             elif call.method == "files.completeUploadExternal":

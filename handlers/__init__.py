@@ -19,11 +19,12 @@ from handlers import (
     peers,
     plans,
     reviews,
+    shortcuts,
 )
 from handlers.routing import Router
 
 MODULES = (errors, home, goals, goal_decisions, goal_changes, checkins, coaching, hr, kudos, reviews, peers,
-           calibration, cycles, improvement, plans, messages)
+           calibration, cycles, improvement, plans, shortcuts, messages)
 
 
 def register_all(app: App) -> None:

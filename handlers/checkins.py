@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 
 from slack_bolt import App
+from slack_sdk.webhook import WebhookClient
 
+from actions import assistant_settings
 from actions import checkins as checkin_actions
+from actions import questions as question_actions
+from actions import warnings as warning_actions
 from actions.perform import perform
 from handlers import checkin_flow
 from handlers.context import (
@@ -20,7 +24,7 @@ from handlers.context import (
     subcommand_of,
     tell,
 )
-from handlers.forms import inline_errors, metadata_id, view_values
+from handlers.forms import inline_errors, metadata, metadata_id, view_values
 from handlers.home import publish_home
 from handlers.payloads import (
     Malformed,
@@ -35,12 +39,13 @@ from handlers.payloads import (
     record_id,
     trigger_id,
 )
-from prompts import blocks, checkin_blocks
+from prompts import assistant_blocks, blocks, checkin_blocks, question_blocks
 from prompts.goal_blocks import error_text, modal_errors
-from storage import checkins, people
+from prompts.render import label
+from storage import checkins, people, questions, warnings
 from storage.models import Person
 
-GOAL_FIELD = re.compile(r"^goal:([0-9]+):(value|status)$")
+GOAL_FIELD = re.compile(r"^goal:([0-9]+):(value|status|same)$")
 
 
 def register(app: App) -> None:
@@ -51,6 +56,8 @@ def register(app: App) -> None:
     app.action(checkin_blocks.RESPOND_ACTION)(open_reply)
     app.action(checkin_blocks.RESOLVE_ACTION)(resolve)
     app.view(checkin_blocks.REPLY_VIEW)(submit_reply)
+    app.view(question_blocks.QUESTIONS_VIEW)(submit_questions)
+    app.action(assistant_blocks.SWITCH_ACTION)(switch_assistant_feature)
 
 
 def checkin_command(ack, command, context, client) -> None:
@@ -67,13 +74,45 @@ def checkin_command(ack, command, context, client) -> None:
         return ack(**away_reply(context, caller.person, rest if subcommand == "away" else "", locale=caller.locale))
     if subcommand == "help":
         return ack(**blocks.help_message("checkin_help", locale=caller.locale))
+    if subcommand == "questions":
+        return open_questions(ack, client, context, caller.person, rest, locale=caller.locale,
+                              trigger=trigger_id(command))
     if subcommand == "here":
         return ack(**here_reply(context, caller.person, locale=caller.locale))
     if subcommand in ("welcome", "start"):
         return ack(**welcome_reply(context, caller.person, locale=caller.locale))
+    if subcommand == "assistant":  # HR: the assistant's features, each with an On/Off button
+        return ack(**assistant_reply(context, caller.person, locale=caller.locale))
     return ack(
         **blocks.unknown_subcommand("/checkin", command_text(command), help_name="checkin_help", locale=caller.locale)
     )
+
+
+def assistant_reply(context, person: Person, *, locale: str) -> dict:
+    """HR's switches of the assistant's features; anyone else is told plainly that only HR may."""
+    outcome = perform(deps_of(context), assistant_settings.show, asked_by(context, person, locale),
+                      operator_features=assistant_settings.operator_features(deps_of(context).assistant))
+    if not outcome.ok:
+        return {"text": label(f"assistant_{outcome.errors[assistant_settings.REFUSED]}", locale)}
+    return outcome.reply
+
+
+def switch_assistant_feature(ack, body, action, context, client) -> None:
+    """An On/Off button of `/checkin assistant`: switch the feature, and the message is replaced by the new view."""
+    ack()
+    caller = identify(context, client, caller_id(body))
+    if caller.person is None:
+        return tell(client, body, error_text("not_found", caller.locale))
+    deps = deps_of(context)
+    outcome = perform(deps, assistant_settings.switch_feature, asked_by(context, caller.person, caller.locale),
+                      operator_features=assistant_settings.operator_features(deps.assistant),
+                      value=action_value(action))
+    if not outcome.ok:
+        return tell(client, body, label(f"assistant_{outcome.errors[assistant_settings.REFUSED]}", caller.locale))
+    if body.get("response_url"):
+        WebhookClient(body["response_url"]).send(response_type="ephemeral", replace_original=True, **outcome.reply)
+    else:
+        client.chat_postMessage(channel=caller_id(body), **outcome.reply)
 
 
 def here_reply(context, person: Person, *, locale: str) -> dict:
@@ -106,9 +145,14 @@ def open_checkin(client, context, person: Person, locale: str, trigger_id: str, 
         active = checkins.active_goals(session, person)
         existing = checkins.existing(session, person, weeks[0].week)
         reported = {p.goal_id: p for p in checkins.progress_of(session, existing)} if existing else {}
+        asked, answered = questions.asked_with_answers(session, person, weeks[0].week, existing)
+        follow_ups = checkins.follow_ups(session, person, week=weeks[0].week)
+        flags = warnings.flagged_goals(session, person, now=deps.clock.now(),
+                                       default_zone=deps.settings.default_timezone)
     view = checkin_blocks.checkin_modal(
         active, weeks=[checkin_blocks.WeekOption(w.week, w.late) for w in weeks], existing=existing,
-        existing_progress=reported, locale=locale)
+        existing_progress=reported, locale=locale, questions=asked, answers=answered, follow_ups=follow_ups,
+        flags=flags)
     client.views_open(trigger_id=trigger_id, view=view)
 
 
@@ -128,13 +172,45 @@ def submit_checkin(ack, body, view, context, client) -> None:
         return ack(response_action="errors", errors=inline_errors(
             {"confidence": error_text("not_in_directory", caller.locale)}, view, fallback="confidence"))
     outcome = perform(deps_of(context), checkin_actions.check_in, asked_by(context, caller.person, caller.locale),
-                      form=checkin_input(view))
+                      form=checkin_input(view), targets=warning_actions.target_answers(view_values(view)))
     if not outcome.ok:
         errors = modal_errors(outcome.errors, caller.locale)
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="confidence"))
     ack()
     deliver_after_ack(context, outcome)
     publish_home(client, context, caller.person)
+
+
+def open_questions(ack, client, context, person: Person, argument: str, *, locale: str, trigger: str) -> None:
+    """`/checkin questions [team NAME | plan NAME]`: the list in a modal, for HR or the team's manager."""
+    outcome = perform(deps_of(context), question_actions.open_questions, asked_by(context, person, locale),
+                      argument=argument)
+    if not outcome.ok:
+        return ack(**blocks.markdown_message(error_text(outcome.errors["questions"], locale)))
+    ack()
+    scope = outcome.value.scope
+    client.views_open(trigger_id=trigger, view=question_blocks.questions_modal(
+        scope_key=scope.key, scope_kind=scope.kind, scope_name=scope.name, source=outcome.value.source,
+        locale=locale))
+
+
+def submit_questions(ack, body, view, context, client) -> None:
+    """Save the list; a refused one keeps the modal open with every line at fault under the text."""
+    caller = identify(context, client, caller_id(body))
+    if caller.person is None:
+        return ack(response_action="errors",
+                   errors={question_blocks.QUESTIONS_FIELD: error_text("questions_not_allowed", caller.locale)})
+    scope = metadata(view).get("scope")
+    outcome = perform(deps_of(context), question_actions.save_questions,
+                      asked_by(context, caller.person, caller.locale),
+                      scope_key=scope if isinstance(scope, str) else "",
+                      text=view_values(view).get(question_blocks.QUESTIONS_FIELD) or "")
+    if not outcome.ok:
+        words = question_blocks.error_lines(outcome.value, caller.locale) if outcome.value else \
+            error_text(outcome.errors["questions"], caller.locale)
+        return ack(response_action="errors", errors={question_blocks.QUESTIONS_FIELD: words})
+    ack()
+    deliver_after_ack(context, outcome)
 
 
 def snooze(ack, body, action, context, client) -> None:

@@ -6,7 +6,7 @@ from slack_bolt import App
 
 from actions import goals as goal_actions
 from actions.perform import perform
-from handlers.context import asked_by, deps_of, identify, tell
+from handlers.context import asked_by, deliver_after_ack, deps_of, identify, tell
 from handlers.forms import metadata_id, view_values
 from handlers.home import publish_home
 from handlers.payloads import action_value, caller_id, fields, input_block_ids, record_id, trigger_id
@@ -87,3 +87,4 @@ def _change(ack, body, view, context, client, action, **inputs) -> None:
     ack()
     for person in outcome.value.homes:
         publish_home(client, context, person)
+    deliver_after_ack(context, outcome)  # an adjustment by someone else tells the goal's owner

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from actions import goal_suggestions
 from actions import goals as goal_actions
 from actions.perform import perform
 from handlers.context import (
@@ -33,6 +34,7 @@ def register(app: App) -> None:
     app.view(goal_blocks.NEW_GOAL_VIEW)(submit_new_goal)
     app.view(goal_blocks.CONFIRM_GOAL_VIEW)(confirm_new_goal)
     app.options(goal_blocks.PARENT_OPTIONS_ACTION)(parent_options)
+    app.action(goal_blocks.SUGGEST_ACTION)(suggest_measurable)
 
 
 def goal_command(ack, command, context, client) -> None:
@@ -59,11 +61,36 @@ def open_new_goal_from_home(ack, body, context, client) -> None:
 
 
 def open_new_goal(client, context, person: Person, locale: str, trigger_id: str) -> None:
+    client.views_open(trigger_id=trigger_id, view=new_goal_view(context, person, locale))
+
+
+def new_goal_view(context, person: Person, locale: str, **filled) -> dict:
     with deps_of(context).sessions() as session:
         choices = goals.visible_parent_choices(session, person)
     levels = [level.value for level in goals.allowed_levels(person)]
-    view = goal_blocks.new_goal_modal(locale=locale, parent_choices=choices, levels=levels)
-    client.views_open(trigger_id=trigger_id, view=view)
+    return goal_blocks.new_goal_modal(locale=locale, parent_choices=choices, levels=levels, **filled)
+
+
+def suggest_measurable(ack, body, context, client) -> None:
+    """Turn the SMART coach's confirm step into the form again, filled with a measurable version (or the recipe).
+
+    Nothing is saved: the person edits and submits the form, which then closes with the one under it.
+    """
+    ack()
+    caller = identify(context, client, caller_id(body))
+    view = body.get("view")
+    if caller.person is None or not isinstance(view, dict):
+        return
+    form = metadata_strings(view, FORM_FIELDS)  # what the confirm step carried over; tampered reads as empty
+    deps = deps_of(context)
+    outcome = perform(deps, goal_suggestions.suggest_goal, asked_by(context, caller.person, caller.locale),
+                      form=form, assistant_=deps.assistant)
+    if outcome.ok:
+        values, notice = outcome.value.values, outcome.value.notice
+    else:
+        values, notice = form, error_text(next(iter(outcome.errors.values())), caller.locale)
+    client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_goal_view(
+        context, caller.person, caller.locale, values=values, notice=notice, stacked=True))
 
 
 def submit_new_goal(ack, body, view, context, client) -> None:
@@ -90,11 +117,12 @@ def _propose(ack, body, view, context, client, form: dict, *, confirmed: bool) -
             view = goal_blocks.confirm_goal_modal(form, [], locale=caller.locale, errors=list(errors.values()))
             return ack(response_action="update", view=view)
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="title"))
-    if isinstance(outcome.value, goal_actions.Coached):
-        return ack(response_action="push",
+    if isinstance(outcome.value, goal_actions.Coached):  # over a suggested form, in its place: Slack stacks 3 views
+        stacked = view.get("private_metadata") == goal_blocks.STACKED
+        return ack(response_action="update" if stacked else "push",
                    view=goal_blocks.confirm_goal_modal(form, outcome.value.warnings, locale=caller.locale))
-    if confirmed:
-        ack(response_action="clear")  # closes the confirm step and the form under it
+    if confirmed or view.get("private_metadata") == goal_blocks.STACKED:
+        ack(response_action="clear")  # closes the confirm step (or the suggested form) and the form under it
     else:
         ack()
     deliver_after_ack(context, outcome)

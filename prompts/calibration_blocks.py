@@ -16,6 +16,7 @@ REVISIT_VIEW = "review_revisit_submit"
 RELEASE_ACTION = "cycle_release"
 ACKNOWLEDGE_VIEW = "result_acknowledge_submit"
 ROWS_PER_MESSAGE = 20  # 2 blocks a row, well within Slack's 50 blocks per message
+MANAGERS_PER_MESSAGE = 40  # a section each: with the header and the organisation's line, within 50 blocks
 
 
 def reward_text(reward: dict, locale: str) -> str:
@@ -28,11 +29,16 @@ def _one_decimal(value: float | None) -> float | None:
 
 
 def calibration_messages(calibration: Any, *, locale: str) -> list[dict]:
-    """The header, then the rows in messages of ROWS_PER_MESSAGE, then the release button."""
+    """The header with the ratings by manager, then the rows in messages of ROWS_PER_MESSAGE, then the release
+    button. Teams draws the same messages as cards (prompts.evaluation_cards.calibration_cards)."""
     total = len(calibration.rows)
     header = render("calibration_header", locale, cycle=calibration.cycle.name, written=total - calibration.missing,
                     total=total, missing=calibration.missing)
-    messages = [markdown_message(header)]
+    spread = spread_sections(calibration, locale=locale)
+    first = markdown_message(header)
+    first["blocks"] += spread[:MANAGERS_PER_MESSAGE + 1]  # the ratings by manager sit with the header's figures
+    messages = [first, *({"text": header, "blocks": spread[start:start + MANAGERS_PER_MESSAGE]}
+                         for start in range(MANAGERS_PER_MESSAGE + 1, len(spread), MANAGERS_PER_MESSAGE))]
     rows = calibration.rows
     for start in range(0, len(rows), ROWS_PER_MESSAGE):
         blocks: list[dict] = []
@@ -53,6 +59,44 @@ def calibration_messages(calibration: Any, *, locale: str) -> list[dict]:
                      "block_id": f"release-{calibration.cycle.id}", "elements": [release_button(calibration.cycle,
                                                                                                  locale=locale)]}]})
     return messages
+
+
+def spread_sections(calibration: Any, *, locale: str) -> list[dict]:
+    """The organisation's ratings, then each manager's beside them, the ones far from it marked (a section each);
+    nothing before any rating is written.
+
+    Which managers are shown and which are far is storage.calibration's rule (min_rated, far_gap), said in the
+    words on top.
+    """
+    organisation = calibration.organisation
+    if not organisation.rated:
+        return []
+    scale = sorted(calibration.scale, reverse=True)  # the best rating first, as the rows are
+    intro = render("calibration_spread", locale, cycle=calibration.cycle.name, rated=organisation.rated,
+                   mean=_two_decimals(organisation.mean), min_rated=calibration.min_rated,
+                   gap=_two_decimals(calibration.far_gap), managers=len(calibration.managers),
+                   shares=[{"rating": r, "share": _percent(organisation.share(r))} for r in scale])
+    sections_: list[dict] = [_section(intro)]
+    for spread in calibration.managers:
+        mine = spread.spread
+        sections_.append(_section(render(
+            "calibration_spread_manager", locale, manager=spread.manager.name, rated=mine.rated,
+            mean=_two_decimals(mine.mean), gap=f"{spread.gap:+.2f}", above=spread.gap > 0, far=spread.far,
+            shares=[{"rating": r, "share": _percent(mine.share(r)), "org": _percent(organisation.share(r))}
+                    for r in scale])))
+    return sections_
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _two_decimals(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "–"
+
+
+def _percent(share: float) -> int:
+    return round(share * 100)
 
 
 def release_button(cycle: Any, *, locale: str) -> dict:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from prompts import question_blocks, warning_blocks
 from prompts.blocks import markdown_message, sections
 from prompts.goal_blocks import number, plain_number
 from prompts.render import label, render
@@ -18,8 +19,15 @@ RESPOND_ACTION = "checkin_respond"
 RESOLVE_ACTION = "checkin_resolve"  # the employee's "Resolved" on their manager's reply; value: the check-in id
 SNOOZE_CHOICES = ("2h", "morning")
 STATUSES = ("on_track", "at_risk", "off_track", "done")
-GOALS_IN_MODAL = 20  # two blocks each, within a modal's 100
+GOALS_IN_MODAL = 20  # three blocks each (value, "no change", status), within a modal's 100
 FORM_TEXT_MAX = 3000
+# Last week's follow-ups, named alike in Slack's modal and Teams' dialog (handlers.checkin_flow reads them).
+BLOCKER_FIELD_PREFIX = "blocker:"  # + the alert's id; the answer to "Is <blocker> resolved?"
+BLOCKER_ANSWERS = ("resolved", "still")
+ACTIONS_DONE_FIELD = "actions_done"  # the ids of the action items ticked done, comma-separated
+NO_CHANGE = "same"  # a goal's "no change since last week": field goal:<id>:same ...
+NO_CHANGE_ON = "true"  # ... holding this when ticked (an Input.Toggle's own "on": the dialog stays small)
+BLOCKER_SHOWN_MAX = 60  # a blocker quoted in its question is shortened to this many characters
 
 
 def _plain(text: str) -> dict:
@@ -45,8 +53,14 @@ class WeekOption:
 
 
 def checkin_modal(goals: Sequence[Any], *, weeks: Sequence[WeekOption], existing: Any | None,
-                  existing_progress: dict[int, Any], locale: str) -> dict:
-    """The weekly check-in, prefilled with each active goal and, when editing, what was said before."""
+                  existing_progress: dict[int, Any], locale: str, follow_ups: Any | None = None,
+                  questions: Sequence[Any] = (), answers: dict[str, str] | None = None,
+                  flags: Sequence[Any] = ()) -> dict:
+    """The weekly check-in, prefilled with each active goal and, when editing, what was said before.
+
+    It opens with what last week left open (`follow_ups`, storage.checkins.FollowUps): each blocker still open
+    ("Is ... resolved?"), carried into the blockers field, and the action items due, each with a tick.
+    """
     blocks: list[dict] = []
     if len(weeks) > 1:
         options = [_option(label("checkin_last_week" if w.late else "checkin_this_week", locale, week=w.week),
@@ -54,8 +68,14 @@ def checkin_modal(goals: Sequence[Any], *, weeks: Sequence[WeekOption], existing
         blocks.append({"type": "input", "block_id": "week", "label": _plain(label("checkin_week", locale)),
                        "element": {"type": "static_select", "action_id": "week", "options": options,
                                    "initial_option": options[0]}})
+    if follow_ups is not None:
+        blocks += follow_up_inputs(follow_ups, locale=locale)
+    # Goals flagged by an early warning ("Is this target still right?") are asked about here, before the goals.
+    blocks += warning_blocks.target_questions(flags, locale=locale)  # `flags`: storage.warnings.flagged_goals
     for goal in goals[:GOALS_IN_MODAL]:
         blocks += _goal_inputs(goal, existing_progress.get(goal.id), locale=locale)
+    # The team's and plan's own questions (storage.questions), after the goals; `answers`: this week's, when editing.
+    blocks += question_blocks.answer_inputs(questions, answers or {}, locale=locale)
     confidence_options = [_option(label(f"confidence_{n}", locale), str(n)) for n in range(1, 6)]
     confidence: dict = {"type": "radio_buttons", "action_id": "confidence", "options": confidence_options}
     if existing is not None and existing.confidence:
@@ -63,8 +83,10 @@ def checkin_modal(goals: Sequence[Any], *, weeks: Sequence[WeekOption], existing
     blocks += [
         {"type": "input", "block_id": "confidence", "label": _plain(label("checkin_confidence", locale)),
          "element": confidence},
-        _long_text("highlights", label("checkin_highlights", locale), existing.highlights if existing else None),
-        _long_text("blockers", label("checkin_blockers", locale), existing.blockers if existing else None),
+        _long_text("highlights", highlights_question(weeks[0].week if weeks else "", locale),
+                   existing.highlights if existing else None),
+        _long_text("blockers", label("checkin_blockers", locale),
+                   existing.blockers if existing else _carried_blockers(follow_ups)),
         _long_text("help_needed", label("checkin_help", locale), existing.help_needed if existing else None),
     ]
     return {
@@ -78,6 +100,55 @@ def checkin_modal(goals: Sequence[Any], *, weeks: Sequence[WeekOption], existing
     }
 
 
+def highlights_question(week: str, locale: str) -> str:
+    """The highlights question, in one of a few wordings chosen by the ISO week's number: it changes from week to
+    week, and stays put when the same week's form is shown again."""
+    number_of_week = int(week[-2:]) if week[-2:].isdigit() else 0
+    return render("checkin_highlights_question", locale, week_number=number_of_week)
+
+
+def shortened(text: str, limit: int = BLOCKER_SHOWN_MAX) -> str:
+    """One line of at most `limit` characters, ending in … when cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
+
+
+def blocker_question(text: str, locale: str) -> str:
+    return render("checkin_blocker_question", locale, blocker=shortened(text))
+
+
+def follow_up_choices(follow_ups: Any, *, locale: str) -> tuple[list[tuple[int, str, list[tuple[str, str]]]],
+                                                                    list[tuple[str, str]]]:
+    """The follow-ups as plain choices for either surface: per blocker (alert id, question, [(words, answer)]),
+    and the action items due as [(words, id)]."""
+    answers = [(label(f"checkin_blocker_{answer}", locale), answer) for answer in BLOCKER_ANSWERS]
+    blockers = [(b.attention_id, blocker_question(b.text, locale), answers) for b in follow_ups.blockers]
+    actions = [(label("checkin_action_due", locale, text=shortened(a.text, 40),
+                      due=label("date", locale, d=a.due_date)), str(a.id)) for a in follow_ups.actions]
+    return blockers, actions
+
+
+def follow_up_inputs(follow_ups: Any, *, locale: str) -> list[dict]:
+    """Last week's open blockers (resolved / still blocked) and the action items due (a tick each)."""
+    blockers, actions = follow_up_choices(follow_ups, locale=locale)
+    blocks = []
+    for attention_id, question, answers in blockers:
+        blocks.append({"type": "input", "block_id": f"{BLOCKER_FIELD_PREFIX}{attention_id}", "optional": True,
+                       "label": _plain(question[:2000]),
+                       "element": {"type": "radio_buttons", "action_id": "answer",
+                                   "options": [_option(text, value) for text, value in answers]}})
+    if actions:
+        blocks.append({"type": "input", "block_id": ACTIONS_DONE_FIELD, "optional": True,
+                       "label": _plain(label("checkin_actions_due", locale)),
+                       "element": {"type": "checkboxes", "action_id": ACTIONS_DONE_FIELD,
+                                   "options": [_option(text, value) for text, value in actions]}})
+    return blocks
+
+
+def _carried_blockers(follow_ups: Any | None) -> str | None:
+    return follow_ups.prefill_blockers() if follow_ups is not None else None
+
+
 def _goal_inputs(goal: Any, reported: Any | None, *, locale: str) -> list[dict]:
     unit = f" {goal.unit}" if goal.unit else ""
     hint = f"{number(goal.start_value)} → {number(goal.target_value)}{unit}"
@@ -85,9 +156,13 @@ def _goal_inputs(goal: Any, reported: Any | None, *, locale: str) -> list[dict]:
     status = reported.status if reported is not None else goal.status
     status_options = [_option(label(f"status_{s}", locale), s) for s in STATUSES]
     return [
-        {"type": "input", "block_id": f"goal:{goal.id}:value", "label": _plain(goal.title[:2000]),
+        {"type": "input", "block_id": f"goal:{goal.id}:value", "label": _plain(goal.title[:2000]), "optional": True,
          "hint": _plain(hint), "element": {"type": "plain_text_input", "action_id": "value",
                                            "initial_value": plain_number(value)}},
+        {"type": "input", "block_id": f"goal:{goal.id}:{NO_CHANGE}", "optional": True,
+         "label": _plain(label("checkin_no_change_label", locale)),
+         "element": {"type": "checkboxes", "action_id": NO_CHANGE,
+                     "options": [_option(label("checkin_no_change", locale), NO_CHANGE_ON)]}},
         {"type": "input", "block_id": f"goal:{goal.id}:status", "optional": True,
          "label": _plain(label("checkin_goal_status", locale)),
          "element": {"type": "static_select", "action_id": "status", "options": status_options,
@@ -118,9 +193,20 @@ def snoozed(*, at: str, locale: str) -> dict:
 
 
 def thanks(*, name: str, week: str, created: bool, late: bool, streak: int, goals: Sequence[dict],
-           told_manager: bool, manager: str, locale: str) -> dict:
-    return markdown_message(render("checkin_thanks", locale, name=name, week=week, created=created, late=late,
-                                   streak=streak, goals=goals, told_manager=told_manager, manager=manager))
+           told_manager: bool, manager: str, locale: str, resolved: Sequence[str] = (),
+           still_blocked: Sequence[str] = (), done: Sequence[str] = (), answers: Sequence[Any] = ()) -> dict:
+    """The thanks after a check-in: its goals, what its follow-ups did (blockers marked resolved or still blocked,
+    action items done) and the custom answers given."""
+    return markdown_message(render(
+        "checkin_thanks", locale, name=name, week=week, created=created, late=late, streak=streak, goals=goals,
+        told_manager=told_manager, manager=manager, resolved=[_one_line(text) for text in resolved],
+        still_blocked=[_one_line(text) for text in still_blocked], done=[_one_line(text) for text in done],
+        answers=question_blocks.answer_lines(answers, locale=locale) if answers else ""))
+
+
+def _one_line(text: str, clip: int = 150) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= clip else text[: clip - 1] + "…"
 
 
 def blocker_alert(*, name: str, week: str, confidence: int | None, blockers: str | None, help_needed: str | None,

@@ -13,6 +13,8 @@ OPEN_CYCLE_VIEW = "cycle_open_submit"
 WHOLE_ORG = "*"
 DATE_FIELDS = ("from", "to", "self_due", "peer_due", "manager_due")
 TEAMS_SHOWN = 99  # a static select holds 100 options; one is the whole organisation
+PEER_THRESHOLD_FIELD = "peer_threshold"
+PEER_THRESHOLD_SHOWN = "3"  # storage.cycles.PEER_THRESHOLD_DEFAULT, prefilled; typed so Teams' dialog has it too
 
 
 def open_cycle_modal(teams: Sequence[str], *, locale: str) -> dict:
@@ -30,6 +32,10 @@ def open_cycle_modal(teams: Sequence[str], *, locale: str) -> dict:
         {"type": "input", "block_id": "anonymous", "optional": True, "label": plain(label("cycle_peers", locale)),
          "element": {"type": "checkboxes", "action_id": "anonymous", "options": [anonymous],
                      "initial_options": [anonymous]}},
+        {"type": "input", "block_id": PEER_THRESHOLD_FIELD, "label": plain(label("cycle_peer_threshold", locale)),
+         "hint": plain(label("cycle_peer_threshold_hint", locale)),
+         "element": {"type": "plain_text_input", "action_id": PEER_THRESHOLD_FIELD, "max_length": 2,
+                     "initial_value": PEER_THRESHOLD_SHOWN}},
     ]
     return {"type": "modal", "callback_id": OPEN_CYCLE_VIEW, "title": plain(label("cycle_open_title", locale)[:24]),
             "submit": plain(label("cycle_open_submit", locale)), "close": plain(label("cancel", locale)),

@@ -100,9 +100,12 @@ def export_buttons(*, locale: str) -> dict:
 
 
 def digest_chart(digest: Any, *, locale: str) -> bytes:
-    """The trend chart: the organisation in bold, then the teams that most need attention."""
+    """The trend chart: the organisation in bold, then the teams that most need attention.
+
+    Every team goes to the chart, which leaves out the ones too small to show and keeps the first MAX_LINES.
+    """
     weeks = [point.week for point in digest.organisation.trend]
-    groups = [digest.organisation, *needs_attention(digest.teams)[: charts.MAX_LINES - 1]]
+    groups = [digest.organisation, *needs_attention(digest.teams)]
     series = [charts.Series(name=group.name or label("organisation", locale),
                             participation=[point.participation for point in group.trend],
                             confidence=[point.avg_confidence for point in group.trend],

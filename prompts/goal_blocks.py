@@ -22,6 +22,9 @@ RETURN_ACTION = "goal_return_open"
 MENU_ACTION = "goal_menu"
 NEW_GOAL_ACTION = "goal_new_open"
 PARENT_OPTIONS_ACTION = "goal_parent_options"
+SUGGEST_ACTION = "goal_suggest"  # "Suggest a measurable version", on the SMART coach's confirm step
+SUGGEST_NOTICE_BLOCK = "goal_suggestion"
+STACKED = "stacked"  # private_metadata of a form shown over the first one: saving it closes both
 
 MENU_VERBS = ("progress", "adjust", "history", "archive")
 STATIC_SELECT_MAX = 100  # Slack's limit on options; beyond it the select searches as you type
@@ -132,35 +135,53 @@ def parent_options(choices: Iterable[Any], query: str, *, limit: int = STATIC_SE
     return [_option(goal.title, str(goal.id)) for goal in choices if needle in goal.title.casefold()][:limit]
 
 
-def new_goal_modal(*, locale: str, parent_choices: Sequence[Any], levels: Sequence[str]) -> dict:
-    """The new-goal form: a measurable target, a due date and the goal it supports."""
+def new_goal_modal(*, locale: str, parent_choices: Sequence[Any], levels: Sequence[str],
+                   values: dict[str, str | None] | None = None, notice: str | None = None,
+                   stacked: bool = False) -> dict:
+    """The new-goal form: a measurable target, a due date and the goal it supports.
+
+    `values` fill it in again (a suggestion, or what was typed), under `notice`; `stacked`: it is shown over the
+    first form (the confirm step turned into it), so saving it closes both.
+    """
+    values = values or {}
     blocks: list[dict] = []
+    if notice:
+        blocks.append({"type": "context", "block_id": SUGGEST_NOTICE_BLOCK,
+                       "elements": [_plain(notice[:2000], emoji=True)]})
     if len(levels) > 1:
+        level = values.get("level") if values.get("level") in levels else levels[0]
         blocks.append({
             "type": "input", "block_id": "level", "label": _plain(label("goal_level", locale)),
             "element": {
                 "type": "static_select", "action_id": "level",
                 "options": [_option(label(f"level_{level}", locale), level) for level in levels],
-                "initial_option": _option(label(f"level_{levels[0]}", locale), levels[0]),
+                "initial_option": _option(label(f"level_{level}", locale), level),
             },
         })
     blocks += [
         _text_input("title", label("goal_title", locale), optional=False, max_length=150,
-                    placeholder=label("goal_title_placeholder", locale), hint=label("goal_title_hint", locale)),
-        _text_input("metric", label("goal_metric", locale), placeholder=label("goal_metric_placeholder", locale)),
-        _text_input("start", label("goal_start", locale), hint=label("goal_start_hint", locale)),
-        _text_input("target", label("goal_target", locale), hint=label("goal_target_hint", locale)),
-        _text_input("unit", label("goal_unit", locale), placeholder=label("goal_unit_placeholder", locale)),
-        _date_input("due_date", label("goal_due", locale)),
+                    placeholder=label("goal_title_placeholder", locale), hint=label("goal_title_hint", locale),
+                    initial=values.get("title")),
+        _text_input("metric", label("goal_metric", locale), placeholder=label("goal_metric_placeholder", locale),
+                    initial=values.get("metric")),
+        _text_input("start", label("goal_start", locale), hint=label("goal_start_hint", locale),
+                    initial=values.get("start")),
+        _text_input("target", label("goal_target", locale), hint=label("goal_target_hint", locale),
+                    initial=values.get("target")),
+        _text_input("unit", label("goal_unit", locale), placeholder=label("goal_unit_placeholder", locale),
+                    initial=values.get("unit")),
+        _date_input("due_date", label("goal_due", locale), initial=_day(values.get("due_date"))),
     ]
-    parent = parent_select(parent_choices, locale=locale)
+    parent = parent_select(parent_choices, locale=locale, selected_id=_int(values.get("parent_id")))
     if parent:
         blocks.append(parent)
     blocks += [
-        _text_input("weight", label("goal_weight", locale), hint=label("goal_weight_hint", locale)),
-        _text_input("description", label("goal_description", locale), multiline=True, max_length=3000),
+        _text_input("weight", label("goal_weight", locale), hint=label("goal_weight_hint", locale),
+                    initial=values.get("weight")),
+        _text_input("description", label("goal_description", locale), multiline=True, max_length=3000,
+                    initial=values.get("description")),
     ]
-    return {
+    view = {
         "type": "modal",
         "callback_id": NEW_GOAL_VIEW,
         "title": _plain(label("goal_modal_title", locale)),
@@ -168,11 +189,33 @@ def new_goal_modal(*, locale: str, parent_choices: Sequence[Any], levels: Sequen
         "close": _plain(label("cancel", locale)),
         "blocks": blocks,
     }
+    if stacked:
+        view["private_metadata"] = STACKED
+    return view
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 def confirm_goal_modal(raw_form: dict, warnings: list[str], *, locale: str, errors: Sequence[str] = ()) -> dict:
     """The SMART coach's confirm step: say what is missing; save anyway or go back and fix it."""
     text = render("goal_confirm", locale, title=raw_form.get("title") or "", warnings=warnings, errors=errors)
+    blocks = sections(text)
+    if "no_number" in warnings:  # the assistant (or, without one, the coach's recipe) offers a measurable version
+        blocks.append({"type": "actions", "block_id": SUGGEST_ACTION, "elements": [
+            {"type": "button", "action_id": SUGGEST_ACTION, "value": "suggest",
+             "text": _plain(label("goal_suggest_button", locale))}]})
     return {
         "type": "modal",
         "callback_id": CONFIRM_GOAL_VIEW,
@@ -180,7 +223,7 @@ def confirm_goal_modal(raw_form: dict, warnings: list[str], *, locale: str, erro
         "title": _plain(label("goal_confirm_title", locale)),
         "submit": _plain(label("goal_confirm_submit", locale)),
         "close": _plain(label("back", locale)),
-        "blocks": sections(text),
+        "blocks": blocks,
     }
 
 

@@ -56,6 +56,8 @@ def plan_modal(text: Any, *, plan_id: int | None, teams: Sequence[str], locale: 
                hint=label("plan_rewards_hint", locale), optional=True),
         _input("improvement_threshold", label("plan_threshold", locale), initial=text.improvement_threshold,
                hint=label("plan_threshold_hint", locale)),
+        _input("escalate_after_days", label("plan_escalate", locale), initial=text.escalate_after_days,
+               hint=label("plan_escalate_hint", locale), optional=True),
     ]
     return {"type": "modal", "callback_id": PLAN_VIEW, "private_metadata": str(plan_id or ""),
             "title": plain(label("plan_title", locale)[:24]), "submit": plain(label("save", locale)),

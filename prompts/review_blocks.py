@@ -234,14 +234,17 @@ ACKNOWLEDGE_ACTION = "result_acknowledge"
 
 
 def review_result(*, cycle: str, rating: int, rating_label: str, strengths: str, to_improve: str, reward: dict,
-                  manager: str, locale: str, peers: Sequence[Any] = (), review_id: int | None = None) -> dict:
+                  manager: str, locale: str, peers: Sequence[Any] = (), review_id: int | None = None,
+                  peers_withheld: bool = False) -> dict:
     """The employee's released result: rating and label, strengths, what to improve, the rewards it leads to.
 
-    `peers` are storage.peers.PeerFeedback; only their words are shown, never who wrote them.
+    `peers` are storage.peers.PeerFeedback; only their words are shown, never who wrote them. `peers_withheld`
+    (storage.calibration.Result): too few peers answered, so the employee is told their comments stay with the
+    manager, and nothing about how many there are.
     """
     feedback = [{"strengths": _clip(p.strengths), "to_improve": _clip(p.to_improve)} for p in peers]
     text = render("review_result", locale, cycle=cycle, rating=rating, label=rating_label, strengths=strengths,
-                  to_improve=to_improve, reward=reward, manager=manager, peers=feedback)
+                  to_improve=to_improve, reward=reward, manager=manager, peers=feedback, peers_withheld=peers_withheld)
     message = markdown_message(text)
     if review_id is not None:
         message["blocks"].append({"type": "actions", "block_id": f"result-{review_id}", "elements": [

@@ -28,6 +28,7 @@ class JobConfig:
     delivery_threads: int = 1  # messages a process sends at once; the pacer, not this, sets the rate
     max_per_run: int | None = None  # a big job sends at most this many per tick, spreading itself over its window
     escalate_after_days: int = 2  # working days an unanswered blocker alert waits before the skip-level hears
+    assistant: Any = None  # actions.assistant.Assistant: the agenda's summary and translations; None: quotes only
 
 
 class TeamsSender(Protocol):

@@ -1,4 +1,7 @@
-"""blocker-escalations: a blocker alert unanswered for N working days goes to the manager's manager, once."""
+"""blocker-escalations: a blocker alert unanswered for N working days goes to the manager's manager, once.
+
+N is the employee's performance plan's `escalate_after_days`, else the setting (CHECKIN_ESCALATE_AFTER_DAYS).
+"""
 
 from __future__ import annotations
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from prompts import coaching_blocks
+from actions import agenda_summary, translation
+from actions.assistant import Assistant
+from prompts import assistant_blocks, coaching_blocks
 from scheduler.context import JobConfig, JobContext, JobReport
 from scheduler.fanout import plan, send_due
 from scheduler.outbox import deliver
-from storage import coaching, deliveries, people
+from storage import assistant_switches, coaching, deliveries, people
 from storage.models import Person
 from storage.weeks import next_slot, shift_week, week_of
 
@@ -19,8 +22,20 @@ def run(ctx: JobContext) -> JobReport:
     """Send every agenda that is due now; safe to run any number of times, on any number of replicas."""
     report = JobReport()
     plan(ctx, JOB, _due_now(ctx), report)
-    send_due(ctx, JOB, lambda delivery, claim: _send(ctx, delivery.person_id, delivery.period, claim=claim), report)
+    assistant = _as_hr_switched(ctx)
+    summarise = agenda_summary.Summariser(assistant)  # this run's: a model that fails is left alone
+    send_due(ctx, JOB, lambda delivery, claim: _send(ctx, delivery.person_id, delivery.period, claim=claim,
+                                                     summarise=summarise, assistant=assistant), report)
     return report
+
+
+def _as_hr_switched(ctx: JobContext) -> Assistant | None:
+    """The assistant for this run, with the features HR has switched off as they are when the run starts."""
+    if ctx.config.assistant is None:
+        return None
+    with ctx.sessions() as session:
+        off = assistant_switches.switched_off(session)
+    return replace(ctx.config.assistant, switched_off=lambda: off)
 
 
 def _due_now(ctx: JobContext) -> list[tuple[Person, str]]:
@@ -39,7 +54,8 @@ def _due_now(ctx: JobContext) -> list[tuple[Person, str]]:
     return due
 
 
-def _send(ctx: JobContext, manager_id: int, week: str, *, claim: deliveries.Claim | None = None) -> str:
+def _send(ctx: JobContext, manager_id: int, week: str, *, claim: deliveries.Claim | None = None,
+          summarise: agenda_summary.Summariser | None = None, assistant: Assistant | None = None) -> str:
     with ctx.sessions() as session:
         manager = session.get(Person, manager_id)
     if manager is None:
@@ -49,10 +65,14 @@ def _send(ctx: JobContext, manager_id: int, week: str, *, claim: deliveries.Clai
         return "held"
 
     def message() -> dict:
+        locale = people.pick_locale(manager.locale, default=ctx.config.default_locale)
         with ctx.sessions() as session:
-            agenda = coaching.agenda(session, manager, week=week, now=ctx.now)
-        return coaching_blocks.nudge(agenda, locale=people.pick_locale(manager.locale,
-                                                                       default=ctx.config.default_locale))
+            agenda = coaching.agenda(session, manager, week=week, now=ctx.now, default_zone=ctx.config.default_timezone)
+            # Who needs attention, in three lines (a model's, checked, or the check-ins' own words); a call logged.
+            summary = summarise(session, manager, agenda, locale=locale, now=ctx.now) if summarise else None
+        return coaching_blocks.nudge(
+            agenda, locale=locale, summary=assistant_blocks.agenda_summary(summary, locale=locale) if summary else None,
+            translatable=translation.translatable_checkins(agenda, locale, assistant))
 
     def still_wanted() -> bool:
         # An agenda for a week that is over (the bot was down all week) is stale: never send it.

@@ -13,7 +13,7 @@ from urllib.error import URLError
 import httpx
 from slack_sdk.errors import SlackApiError
 
-from prompts import cards
+from prompts import adaptive
 from scheduler import observe
 from scheduler.context import JobContext
 from storage import deliveries, surfaces
@@ -88,7 +88,7 @@ def _deliver_to_teams(ctx: JobContext, *, job: str, person: Person, period: str,
     conversation = where.conversation
 
     def send() -> Sent:
-        return f"teams:{conversation.conversation_id}"[:64], ctx.teams.send(conversation, cards.card_from_block_kit(
+        return f"teams:{conversation.conversation_id}"[:64], ctx.teams.send(conversation, adaptive.card_from_block_kit(
             message()))
 
     return send_once(ctx, job=job, person=person, period=period, send=send, recover=_no_lookup,

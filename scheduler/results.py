@@ -64,7 +64,8 @@ def send_result(ctx: JobContext, review: Review) -> str:
     return deliver(ctx, job=JOB, person=subject, period=str(cycle.id), message=lambda: review_blocks.review_result(
         cycle=cycle.name, rating=result.rating, rating_label=plans.rating_label(result.plan, result.rating, locale)
         or "", strengths=result.strengths or "", to_improve=result.to_improve or "", reward=result.reward,
-        manager=manager.name, peers=result.peer_feedback, review_id=review.id, locale=locale))
+        manager=manager.name, peers=result.peer_feedback, peers_withheld=result.peers_withheld,
+        review_id=review.id, locale=locale))
 
 
 def _send_below_threshold(ctx: JobContext, review: Review, subject: Person, manager: Person,

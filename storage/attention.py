@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage import people
-from storage.models import Attention, AttentionState, CheckIn, Person
+from storage import people, plans
+from storage.models import Attention, AttentionState, CheckIn, PerformancePlan, Person
 
 WAITING = (AttentionState.OPEN, AttentionState.SEEN)  # the manager still owes an answer
 WORKING_DAYS = range(5)  # Monday to Friday
+FOLLOW_UPS_MAX = 2  # the next check-in asks about at most this many of the blockers still open (newest first)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,17 @@ class Waiting:
     subject: Person
     checkin: CheckIn
     waited: int
+
+
+@dataclass(frozen=True)
+class OpenBlocker:
+    """A blocker from an earlier week's check-in that is not resolved yet: the next check-in asks about it."""
+
+    attention_id: int
+    checkin_id: int
+    week: str
+    text: str
+    help_needed: str | None
 
 
 @dataclass(frozen=True)
@@ -91,13 +103,31 @@ def resolve(session: Session, *, checkin_id: int | None, person: Person, now: da
     return attention
 
 
-def resolve_all_of(session: Session, *, person: Person, now: datetime) -> list[Attention]:
-    """Resolve every unresolved alert of a person (their new check-in has no blocker and good confidence)."""
-    left = session.exec(select(Attention).where(Attention.person_id == person.id,
-                                                Attention.state != AttentionState.RESOLVED)).all()
+def resolve_all_of(session: Session, *, person: Person, now: datetime,
+                   keep: frozenset[int] = frozenset()) -> list[Attention]:
+    """Resolve every unresolved alert of a person (their new check-in has no blocker and good confidence), but
+    those in `keep` (ids the person just said are still blocked)."""
+    left = [attention for attention in session.exec(select(Attention).where(
+        Attention.person_id == person.id, Attention.state != AttentionState.RESOLVED)).all()
+        if attention.id not in keep]
     for attention in left:
         _resolve(session, attention, now)
     return list(left)
+
+
+def open_blockers(session: Session, person: Person, *, before_week: str) -> list[OpenBlocker]:
+    """The person's unresolved alerts that named a blocker, from check-ins of weeks before `before_week`, newest
+    first: a blocker carried forward ("still blocked") keeps its first alert, so it is asked about again."""
+    rows = session.exec(
+        select(Attention, CheckIn)
+        .join(CheckIn, CheckIn.id == Attention.checkin_id)
+        .where(Attention.person_id == person.id, Attention.state != AttentionState.RESOLVED,
+               CheckIn.week < before_week, col(CheckIn.blockers).is_not(None))
+        .order_by(col(CheckIn.week).desc(), col(Attention.id).desc())
+        .limit(FOLLOW_UPS_MAX)
+    ).all()
+    return [OpenBlocker(attention.id, checkin.id, checkin.week, checkin.blockers, checkin.help_needed)
+            for attention, checkin in rows]
 
 
 def _resolve(session: Session, attention: Attention, now: datetime) -> None:
@@ -144,14 +174,17 @@ def _working_days(first: date, before: date) -> int:
 
 
 def escalations_due(session: Session, *, now: datetime, after_days: int, default_zone: str) -> list[Escalation]:
-    """Alerts unanswered for `after_days` working days in the manager's zone, never escalated, whose manager
-    still manages the employee and has a manager of their own (the escalation stays within the chain)."""
-    # N working days take at least N calendar days: the cut keeps the scan to alerts old enough.
+    """Alerts unanswered for their plan's working days (the employee's performance plan's `escalate_after_days`,
+    else `after_days`, the setting) in the manager's zone, never escalated, whose manager still manages the
+    employee and has a manager of their own (the escalation stays within the chain)."""
+    plan_rows = list(session.exec(select(PerformancePlan).order_by(col(PerformancePlan.id))))  # a handful
+    shortest = min([after_days, *(plan.escalate_after_days for plan in plan_rows if plan.escalate_after_days)])
+    # N working days take at least N calendar days: the cut keeps the scan to alerts old enough for some plan.
     rows = session.exec(
         select(Attention, CheckIn)
         .join(CheckIn, CheckIn.id == Attention.checkin_id)
         .where(col(Attention.state).in_(WAITING), col(Attention.escalated_at).is_(None),
-               Attention.opened_at <= now - timedelta(days=after_days))
+               Attention.opened_at <= now - timedelta(days=shortest))
         .order_by(Attention.opened_at, Attention.id)
     ).all()
     involved = people.by_ids(session, {a.person_id for a, _ in rows} | {a.manager_id for a, _ in rows})
@@ -165,7 +198,7 @@ def escalations_due(session: Session, *, now: datetime, after_days: int, default
         if skip is None or not skip.active or skip.id in (subject.id, manager.id):
             continue
         waited = working_days_between(attention.opened_at, now, people.zone_of(manager, default=default_zone))
-        if waited >= after_days:
+        if waited >= plans.escalation_days(plan_rows, subject, default=after_days):
             due.append(Escalation(attention, subject, manager, skip, checkin, waited))
     return due
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from storage import audit, goals, people, plans
 from storage.models import TEXT_MAX, CheckIn, Goal, Kudos, Person, Review, ReviewCycle, ReviewKind, Team, Visibility
-from storage.peers import PeerFeedback, _get, _name_key, feedback_for
+from storage.peers import PeerFeedback, _get, _name_key, comments_for
 from storage.permissions import is_hr, manages
 from storage.reviews import CLOSED, NOT_FOUND, TEXT_TOO_LONG, ReviewError, ReviewValidationError, _text
 from storage.weeks import week_key
@@ -26,6 +26,12 @@ NOTE_MISSING = "revisit_note_missing"  # field "note": HR must say what to recon
 ERROR_CODES = (NOT_RELEASED, ALREADY_ACKNOWLEDGED, NOT_SUBMITTED, ALREADY_RELEASED, NOTE_MISSING)
 
 RESPONSE = "response"  # Review.kind of an employee's acknowledgement of their result
+# A manager's ratings are set beside the organisation's once they rated at least SPREAD_MIN_RATED reports, and
+# marked "far" when their mean rating is FAR_MEAN_GAP points or more above or below the organisation's mean in the
+# cycle (their own ratings included). The mean, rather than a distance between distributions, says which way a
+# manager leans (lenient or harsh) in the units HR calibrates in, and stays readable with a handful of reports.
+SPREAD_MIN_RATED = 3
+FAR_MEAN_GAP = 0.75
 NO_TEAM = "—"
 RELEASED_STATES = ("released", "closed")
 
@@ -49,12 +55,36 @@ class CalibrationRow:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """How written ratings fall on the scale: counts, shares and mean."""
+
+    counts: dict[int, int]  # rating -> written manager reviews, every step of the scale
+    rated: int
+    mean: float | None
+
+    def share(self, rating: int) -> float:
+        return self.counts.get(rating, 0) / self.rated if self.rated else 0.0
+
+
+@dataclass(frozen=True)
+class ManagerSpread:
+    manager: Person
+    spread: Spread
+    gap: float  # the manager's mean minus the organisation's: above 0 more lenient, below 0 harsher
+    far: bool  # abs(gap) >= FAR_MEAN_GAP
+
+
+@dataclass(frozen=True)
 class Calibration:
     cycle: ReviewCycle
     rows: list[CalibrationRow]  # by team, then rating (highest first), then name
     distribution: dict[str, dict[int, int]]  # team (NO_TEAM without one) -> rating -> written manager reviews
     scale: list[int]
     missing: int  # manager reviews not written, or sent back for a revisit
+    organisation: Spread  # every written rating of the cycle
+    managers: list[ManagerSpread]  # those with SPREAD_MIN_RATED or more rated reports: far ones first, by gap
+    min_rated: int = SPREAD_MIN_RATED  # the rule, for the words that explain it
+    far_gap: float = FAR_MEAN_GAP
 
 
 @dataclass(frozen=True)
@@ -69,6 +99,7 @@ class Result:
     to_improve: str | None
     criteria: dict
     peer_feedback: list[PeerFeedback]
+    peers_withheld: bool  # fewer peers answered than the cycle's threshold: the subject reads none of their words
     acknowledged_at: datetime | None
     response: str | None
 
@@ -134,7 +165,36 @@ def calibration(session: Session, hr: Person, cycle_id: int) -> Calibration:
         if row.review.state == "submitted" and row.rating is not None:
             counts[row.rating] = counts.get(row.rating, 0) + 1
     missing = sum(1 for review in manager_reviews if review.state != "submitted")
-    return Calibration(cycle=cycle, rows=rows, distribution=distribution, scale=scale, missing=missing)
+    organisation, managers = _spreads(rows, scale)
+    return Calibration(cycle=cycle, rows=rows, distribution=distribution, scale=scale, missing=missing,
+                       organisation=organisation, managers=managers)
+
+
+def _spreads(rows: list[CalibrationRow], scale: list[int]) -> tuple[Spread, list[ManagerSpread]]:
+    """The organisation's written ratings, and each manager's with SPREAD_MIN_RATED or more, set beside them."""
+    written = [row for row in rows if row.review.state == "submitted" and row.rating is not None]
+    organisation = _spread([row.rating for row in written], scale)
+    by_manager: dict[int, list[CalibrationRow]] = defaultdict(list)
+    for row in written:
+        by_manager[row.manager.id].append(row)
+    managers = []
+    for mine in by_manager.values():
+        if len(mine) < SPREAD_MIN_RATED:
+            continue
+        spread = _spread([row.rating for row in mine], scale)
+        gap = spread.mean - organisation.mean
+        # Rounded first, so a gap that is 0.75 on paper (means are thirds, quarters...) is not lost to float error.
+        managers.append(ManagerSpread(manager=mine[0].manager, spread=spread, gap=gap,
+                                      far=round(abs(gap), 6) >= FAR_MEAN_GAP))
+    managers.sort(key=lambda m: (not m.far, -abs(m.gap) if m.far else 0, _name_key(m.manager)))
+    return organisation, managers
+
+
+def _spread(ratings: list[int], scale: list[int]) -> Spread:
+    counts = dict.fromkeys(scale, 0)
+    for rating in ratings:
+        counts[rating] = counts.get(rating, 0) + 1
+    return Spread(counts=counts, rated=len(ratings), mean=_mean(ratings))
 
 
 def ask_to_revisit(session: Session, hr: Person, review_id: int, note: str | None, *, now: datetime) -> Review:
@@ -192,12 +252,13 @@ def result_for(session: Session, viewer: Person, review_id: int) -> Result:
     plan = plans.plan_for(session, subject)
     answers = review.answers or {}
     response = _response_to(session, review)
+    comments = comments_for(session, viewer, subject, cycle)
     return Result(
         review=review, cycle=cycle, subject=subject, plan=plan, rating=review.rating,
         reward=plans.reward_for(plan, review.rating) if review.rating is not None else {},
         strengths=answers.get("strengths"), to_improve=answers.get("to_improve"),
         criteria=dict(answers.get("criteria") or {}),
-        peer_feedback=feedback_for(session, viewer, subject, cycle),
+        peer_feedback=comments.feedback, peers_withheld=comments.withheld,
         acknowledged_at=response.submitted_at if response is not None else None,
         response=response.text if response is not None else None,
     )

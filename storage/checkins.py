@@ -6,16 +6,18 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, or_, select
 
-from storage import audit, goals
-from storage.db import insert_unless_exists
+from storage import attention, audit, goals, questions
 from storage.models import (
     TEXT_MAX,
+    ActionItem,
     Approval,
     CheckIn,
     Delivery,
@@ -32,6 +34,7 @@ from storage.permissions import PermissionDenied, require_view_person
 from storage.weeks import shift_week, week_monday, week_of
 
 LATE_WEEKS = 1  # only last week can be filed late
+ACTIONS_DUE_MAX = 4  # the check-in lists at most this many action items due (soonest first)
 AWAY_MAX_DAYS = 365
 NEEDS_MANAGER_CONFIDENCE = 2  # this low or lower, the manager should hear about it
 MANAGER_NUDGES_JOB = "manager-nudges"
@@ -51,6 +54,7 @@ WEEK_CLOSED = "week_closed"
 AWAY_DATE_INVALID = "away_date_invalid"
 AWAY_DATE_PAST = "away_date_past"
 AWAY_TOO_FAR = "away_too_far"
+NO_CHANGE_CONFLICT = "no_change_conflict"  # a goal marked "no change" and given another value or status
 
 _TEXT_FIELDS = ("highlights", "blockers", "help_needed")
 _CONFIDENCE = re.compile(r"[1-5]")
@@ -74,6 +78,7 @@ class GoalUpdateInput:
     value: str | None
     status: str | None = None
     note: str | None = None
+    unchanged: bool = False  # "no change since last week": the goal keeps its value and status
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,23 @@ class CheckinInput:
     blockers: str | None = None
     help_needed: str | None = None
     goals: tuple[GoalUpdateInput, ...] = ()
+    # Follow-ups of last week (actions.checkins reads them): (alert id, "resolved" or "still") per blocker asked
+    # about, and the ids of the action items ticked done.
+    blocker_answers: tuple[tuple[str, str], ...] = ()
+    actions_done: tuple[str, ...] = ()
+    answers: tuple[tuple[str, str | None], ...] = ()  # (custom question id, answer as typed)
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """What a week's check-in opens with: the blockers still open from before, and the action items due."""
+
+    blockers: list[attention.OpenBlocker]
+    actions: list[ActionItem]
+
+    def prefill_blockers(self) -> str | None:
+        """The newest open blocker's words, carried into this week's blockers field (editable)."""
+        return self.blockers[0].text if self.blockers else None
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,7 @@ class RecordResult:
     late: bool
     needs_manager: bool  # blockers given or confidence this low: worth the manager's attention
     progress: dict[int, float]  # goal id -> own progress after the update
+    reported: tuple[GoalProgress, ...] = ()  # the check-in's goal progress after this submission, as progress_of
 
 
 @dataclass(frozen=True)
@@ -120,6 +143,8 @@ class _Submission:
     blockers: str | None
     help_needed: str | None
     reports: list[_GoalReport]
+    questions: list[questions.Question] = field(default_factory=list)  # the custom questions asked that week
+    answers: dict[str, str] = field(default_factory=dict)  # question id -> answer, checked against its type
 
 
 class _Invalid(Exception):
@@ -198,6 +223,22 @@ def latest(session: Session, person: Person) -> CheckIn | None:
     return session.exec(query.limit(1)).first()
 
 
+def follow_ups(session: Session, person: Person, *, week: str) -> FollowUps:
+    """Return what the check-in for `week` follows up on (surfaces show it; actions.checkins.check_in acts on it)."""
+    return FollowUps(attention.open_blockers(session, person, before_week=week),
+                     action_items_due(session, person, week=week))
+
+
+def action_items_due(session: Session, person: Person, *, week: str) -> list[ActionItem]:
+    """Return the 1:1 action items the person owns, not done, due by the end of `week` (its Sunday), soonest first."""
+    sunday = week_monday(week) + timedelta(days=6)
+    query = (select(ActionItem)
+             .where(ActionItem.owner_id == person.id, col(ActionItem.done_at).is_(None),
+                    col(ActionItem.due_date).is_not(None), col(ActionItem.due_date) <= sunday)
+             .order_by(col(ActionItem.due_date), col(ActionItem.id)).limit(ACTIONS_DUE_MAX))
+    return list(session.exec(query))
+
+
 def progress_of(session: Session, checkin: CheckIn) -> list[GoalProgress]:
     """Return the goal progress reported in a check-in, in the order it was first reported."""
     query = select(GoalProgress).where(GoalProgress.checkin_id == checkin.id).order_by(GoalProgress.id)
@@ -227,14 +268,17 @@ def history(
     return [(checkin, by_checkin[checkin.id]) for checkin in checkins]
 
 
-def streak(session: Session, person: Person, *, now: datetime, default_zone: str) -> int:
+def streak(session: Session, person: Person, *, now: datetime, default_zone: str, filing: str | None = None) -> int:
     """Count the person's check-ins in a row, back from this week (or last week while this one is open).
 
     Weeks the team's cadence skips neither count nor break the streak, so a fortnightly team's
-    streak counts its check-ins rather than stopping at the first week off.
+    streak counts its check-ins rather than stopping at the first week off. `filing`: a week being filed in this
+    transaction, counted as filed (so the streak can be read before the check-in is written).
     """
     current = current_week(person, now=now, default_zone=default_zone)
-    filed = set(session.exec(select(CheckIn.week).where(CheckIn.person_id == person.id)))
+    filed = set(session.execute(select(CheckIn.week).where(CheckIn.person_id == person.id)).scalars())
+    if filing is not None:
+        filed.add(filing)
     every_weeks = _cadence_of(session, person)
     count, week = 0, current
     # Each step either counts a filed week or skips one the cadence does not ask for; the first
@@ -248,8 +292,10 @@ def streak(session: Session, person: Person, *, now: datetime, default_zone: str
 
 
 def _cadence_of(session: Session, person: Person) -> int:
-    team = session.get(Team, person.team_id) if person.team_id is not None else None
-    return team.checkin_every_weeks if team else 1
+    if person.team_id is None:
+        return 1
+    every = session.execute(select(Team.checkin_every_weeks).where(Team.id == person.team_id)).scalar()
+    return every if every is not None else 1
 
 
 def missing_for_week(session: Session, people: list[Person], week: str) -> list[Person]:
@@ -300,32 +346,46 @@ def _filed(session: Session, weeks: set[str]) -> set[tuple[int, str]]:
 # --- recording ---------------------------------------------------------------------------------
 
 
-def record(session: Session, person: Person, raw: CheckinInput, *, now: datetime, default_zone: str) -> RecordResult:
+def record(session: Session, person: Person, raw: CheckinInput, *, now: datetime, default_zone: str,
+           locale: str | None = None) -> RecordResult:
     """File the person's check-in for a week, or edit the one already filed, with their goals' progress.
 
     Every field is checked before anything is written: CheckinValidationError carries all the
     errors at once. Each goal given a value changes through goals.update_progress, so the change
     is in the goal's history. Two submissions racing for the same week (a double click) end with
-    one check-in, the later answers winning.
+    one check-in, the later answers winning. The answers to the week's custom questions are stored with it, each
+    with the question's words in `locale` (the person's, by default) as asked.
     """
     if not person.active:
         raise PermissionDenied(f"person {person.id} no longer works here")
     submission = _validate(session, person, raw, now=now, default_zone=default_zone)
     today = local_today(person, now=now, default_zone=default_zone)
-    # Goals first: their writes open the transaction, so on SQLite (whose driver begins one lazily,
-    # at the first write) the check-in's SAVEPOINT nests inside it instead of committing on release.
-    # With no goal changed the check-in is the first write, and stays even if the caller rolls back.
+    # Everything read before the first write: on SQLite the write lock is held from the first write to the
+    # commit, and every other request's write waits for it. With no goal line the progress stays as it was,
+    # read here for the thanks; with goal lines it is read after the check-in's row is written (below).
+    unchanged = () if submission.reports else _reported(session, person, submission.week)
     for report in submission.reports:
         _apply_progress(session, person, report, week=submission.week, now=now, today=today)
     checkin, created = _upsert_checkin(session, person, submission, now=now)
-    _upsert_progress(session, checkin, submission.reports)
+    reported = _upsert_progress(session, checkin, submission.reports) if submission.reports else unchanged
+    if submission.questions:  # with none asked there is nothing to store or replace
+        questions.record_answers(session, checkin, submission.questions, submission.answers,
+                                 locale=locale or person.locale)
     return RecordResult(
         checkin=checkin,
         created=created,
         late=checkin.late,
         needs_manager=submission.blockers is not None or submission.confidence <= NEEDS_MANAGER_CONFIDENCE,
         progress={report.goal.id: goals.own_progress(report.goal) for report in submission.reports},
+        reported=tuple(reported),
     )
+
+
+def _reported(session: Session, person: Person, week: str) -> list[GoalProgress]:
+    """Return the goal progress of the person's check-in for the week (none when not filed), as progress_of."""
+    query = (select(GoalProgress).join(CheckIn, col(CheckIn.id) == GoalProgress.checkin_id)
+             .where(CheckIn.person_id == person.id, CheckIn.week == week).order_by(GoalProgress.id))
+    return list(session.exec(query))
 
 
 def _validate(session: Session, person: Person, raw: CheckinInput, *, now: datetime, default_zone: str) -> _Submission:
@@ -334,10 +394,14 @@ def _validate(session: Session, person: Person, raw: CheckinInput, *, now: datet
     confidence = _check(errors, "confidence", lambda: _clean_confidence(raw.confidence))
     texts = {name: _check(errors, name, lambda name=name: _clean_text(getattr(raw, name))) for name in _TEXT_FIELDS}
     reports = _clean_reports(session, person, raw.goals, errors)
+    asked = questions.asked_of(session, person, week[0]) if week is not None else []
+    answers, answer_errors = questions.clean_answers(asked, dict(raw.answers))
+    errors.update(answer_errors)
     if errors:
         raise CheckinValidationError(errors)
     chosen, late = week
-    return _Submission(week=chosen, late=late, confidence=confidence, reports=reports, **texts)
+    return _Submission(week=chosen, late=late, confidence=confidence, reports=reports, questions=asked,
+                       answers=answers, **texts)
 
 
 def _check(errors: dict[str, str], key: str, clean: Callable[[], T]) -> T | None:
@@ -387,6 +451,8 @@ def _clean_reports(
     session: Session, person: Person, updates: tuple[GoalUpdateInput, ...], errors: dict[str, str]
 ) -> list[_GoalReport]:
     """Check each goal line; a goal that is not one of the person's active goals refuses the whole submission."""
+    if not updates:
+        return []
     mine = {goal.id: goal for goal in active_goals(session, person)}
     reports: list[_GoalReport] = []
     for update in updates:
@@ -408,12 +474,32 @@ def _goal_id(text: str) -> int | None:
 
 def _clean_report(goal: Goal, update: GoalUpdateInput, errors: dict[str, str]) -> _GoalReport:
     prefix = f"goal:{goal.id}"
+    if update.unchanged:
+        return _unchanged_report(goal, update, errors)
     return _GoalReport(
         goal=goal,
         value=_check(errors, f"{prefix}:value", lambda: _clean_value(update.value, goal)),
         status=_check(errors, f"{prefix}:status", lambda: _clean_status(update.status)),
         note=_check(errors, f"{prefix}:note", lambda: _clean_text(update.note)),
     )
+
+
+def _unchanged_report(goal: Goal, update: GoalUpdateInput, errors: dict[str, str]) -> _GoalReport:
+    """A goal marked "no change": its value and status stay as they are.
+
+    The form shows the goal's value and status prefilled beside the tick, so they come back as they were; a
+    different value or status beside the tick is a contradiction the person resolves (an inline error), rather
+    than the bot guessing which of the two they meant.
+    """
+    prefix = f"goal:{goal.id}"
+    value = _check(errors, f"{prefix}:value", lambda: _clean_value(update.value, goal))
+    status = _check(errors, f"{prefix}:status", lambda: _clean_status(update.status))
+    if value is not None and value != goal.current_value:
+        errors[f"{prefix}:value"] = NO_CHANGE_CONFLICT
+    if status is not None and status != goal.status:
+        errors[f"{prefix}:status"] = NO_CHANGE_CONFLICT
+    note = _check(errors, f"{prefix}:note", lambda: _clean_text(update.note))
+    return _GoalReport(goal=goal, value=None, status=None, note=note)
 
 
 def _clean_value(text: str | None, goal: Goal) -> float | None:
@@ -466,46 +552,58 @@ def _apply_progress(
 def _upsert_checkin(
     session: Session, person: Person, submission: _Submission, *, now: datetime
 ) -> tuple[CheckIn, bool]:
-    """Return the week's check-in with the submitted answers, and whether it was created now."""
+    """Return the week's check-in with the submitted answers, and whether it was created now.
+
+    Looked up before any write; then one statement writes it: the INSERT of a new one (with its answers), or
+    the UPDATE of an edit. Writing the row makes a concurrent edit of the same check-in wait here, so the
+    progress rows it committed are read next instead of inserted a second time.
+    """
     checkin = existing(session, person, submission.week)
-    created = False
     if checkin is None:
-        checkin, created = _insert_checkin(session, person, submission, now=now)
+        inserted = _insert_checkin(session, person, submission, now=now)
+        if inserted is not None:
+            return inserted, True
+        # A double click sends two submissions at once: the other inserted the row since, and this one's answers
+        # (the later) replace its answers.
+        checkin = existing(session, person, submission.week)
     checkin.confidence = submission.confidence
     checkin.highlights = submission.highlights
     checkin.blockers = submission.blockers
     checkin.help_needed = submission.help_needed
     checkin.updated_at = now
-    # Writing the row now makes a concurrent edit of the same check-in wait here, so the progress
-    # rows it committed are read next instead of inserted a second time.
     session.flush()
-    return checkin, created
+    return checkin, False
 
 
-def _insert_checkin(
-    session: Session, person: Person, submission: _Submission, *, now: datetime
-) -> tuple[CheckIn, bool]:
-    """Insert the week's check-in; if a concurrent request (a double click) got there first, return its row."""
-    # A double click sends two submissions at once: whichever inserts second edits the first's row.
-    inserted = insert_unless_exists(
-        session, CheckIn,
-        {"person_id": person.id, "week": submission.week, "submitted_at": now, "updated_at": now,
-         "late": submission.late},
-        unique=["person_id", "week"],
-    )
-    return existing(session, person, submission.week), inserted
+def _insert_checkin(session: Session, person: Person, submission: _Submission, *, now: datetime) -> CheckIn | None:
+    """Insert the week's check-in with its answers; None if a concurrent request (a double click) got there first.
+
+    ON CONFLICT DO NOTHING rather than a SAVEPOINT: pysqlite opens no transaction before a SAVEPOINT, so its
+    RELEASE would commit on its own.
+    """
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = (insert(CheckIn)
+                 .values(person_id=person.id, week=submission.week, submitted_at=now, updated_at=now,
+                         late=submission.late, confidence=submission.confidence, highlights=submission.highlights,
+                         blockers=submission.blockers, help_needed=submission.help_needed)
+                 .on_conflict_do_nothing(index_elements=["person_id", "week"]).returning(CheckIn))
+    return session.scalars(statement, execution_options={"populate_existing": True}).one_or_none()
 
 
-def _upsert_progress(session: Session, checkin: CheckIn, reports: list[_GoalReport]) -> None:
-    """Record each reported goal's value and status after the update, one row per goal per check-in."""
+def _upsert_progress(session: Session, checkin: CheckIn, reports: list[_GoalReport]) -> list[GoalProgress]:
+    """Record each reported goal's value and status after the update, one row per goal per check-in; return the
+    check-in's progress rows as progress_of would."""
     rows = {row.goal_id: row for row in progress_of(session, checkin)}
     for report in reports:
-        row = rows.get(report.goal.id) or GoalProgress(checkin_id=checkin.id, goal_id=report.goal.id)
+        row = rows.get(report.goal.id)
+        if row is None:
+            row = rows[report.goal.id] = GoalProgress(checkin_id=checkin.id, goal_id=report.goal.id)
         row.value = report.goal.current_value
         row.status = report.goal.status
         row.note = report.note
         session.add(row)
     session.flush()
+    return sorted(rows.values(), key=lambda row: row.id)
 
 
 # --- time away ---------------------------------------------------------------------------------

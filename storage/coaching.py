@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
-from storage import audit, checkins, goals
+from storage import audit, checkins, goals, questions, warnings
 from storage.models import (
     TEXT_MAX,
     ActionItem,
     Approval,
     CheckIn,
+    CheckinAnswer,
     Goal,
     GoalProgress,
     GoalStatus,
@@ -113,6 +114,8 @@ class ReportAgenda:
     one_on_one_overdue: bool
     open_actions: list[ActionItem]  # not done, about this report, soonest due first
     talking_points: list[TalkingPoint]
+    warnings: list[warnings.Flag] = field(default_factory=list)  # early warnings on their goals, by due date
+    answers: list[CheckinAnswer] = field(default_factory=list)  # the week's answers to the custom questions
 
 
 @dataclass(frozen=True)
@@ -137,10 +140,11 @@ def managers_due(session: Session, *, now: datetime, default_zone: str) -> list[
     return [(manager, reviewed_week(manager, now=now, default_zone=default_zone)) for manager in session.exec(query)]
 
 
-def agenda(session: Session, manager: Person, *, week: str, now: datetime) -> ManagerAgenda:
+def agenda(session: Session, manager: Person, *, week: str, now: datetime, default_zone: str = "UTC") -> ManagerAgenda:
     """Build the manager's 1:1 agenda for `week`, one entry per active direct report.
 
-    Six queries whatever the size of the team, so the Monday job stays cheap.
+    Ten queries whatever the size of the team (six, three for the early warnings and one for the answers to the
+    custom questions), so the Monday job stays cheap.
     """
     _require_aware(now)
     query = (
@@ -151,7 +155,8 @@ def agenda(session: Session, manager: Person, *, week: str, now: datetime) -> Ma
     # Sorted here, not in SQL, so the order is the same whatever collation the database uses.
     reports = sorted(session.exec(query), key=lambda row: (row[0].name.casefold(), row[0].id))
     return ManagerAgenda(
-        manager=manager, week=week, reports=_report_agendas(session, manager.id, reports, week=week, now=now)
+        manager=manager, week=week, reports=_report_agendas(session, manager.id, reports, week=week, now=now,
+                                                            default_zone=default_zone)
     )
 
 
@@ -168,7 +173,8 @@ def report_agenda(session: Session, subject: Person, *, week: str, now: datetime
 
 
 def _report_agendas(
-    session: Session, manager_id: int | None, reports: list[tuple[Person, int | None]], *, week: str, now: datetime
+    session: Session, manager_id: int | None, reports: list[tuple[Person, int | None]], *, week: str, now: datetime,
+    default_zone: str = "UTC",
 ) -> list[ReportAgenda]:
     """Load everything the reports' entries need, one query per kind of row, and build each entry."""
     ids = [person.id for person, _ in reports]
@@ -180,7 +186,10 @@ def _report_agendas(
     lines = _goal_lines(session, ids, reported)
     last_met = _last_one_on_ones(session, manager_id, ids)
     actions = _open_actions(session, ids)
-    return [
+    flags = warnings.assess(session, [line.goal for owned in lines.values() for line in owned], now=now,
+                            default_zone=default_zone, owners={person.id: person for person, _ in reports})
+    answered = questions.answers_of(session, [checkin.id for checkin in filed.values()])  # custom questions'
+    entries = [
         _report_agenda(
             person,
             checkin=filed.get(person.id),
@@ -188,9 +197,12 @@ def _report_agendas(
             asked=checkins.cadence_due(every_weeks or 1, week),
             days=_days_since(last_met.get(person.id), now=now),
             actions=actions[person.id],
+            flags=[flags[line.goal.id] for line in lines[person.id] if line.goal.id in flags],
         )
         for person, every_weeks in reports
     ]
+    return [replace(entry, answers=answered[entry.checkin.id]) if entry.checkin and entry.checkin.id in answered
+            else entry for entry in entries]
 
 
 def _reported(session: Session, checkin_ids: list[int]) -> dict[int, GoalProgress]:
@@ -259,6 +271,7 @@ def _report_agenda(
     asked: bool,
     days: int | None,
     actions: list[ActionItem],
+    flags: list[warnings.Flag] | None = None,
 ) -> ReportAgenda:
     risky = [line.goal for line in lines if line.goal.status in _RISKY_STATUSES]
     overdue = days is None or days >= ONE_ON_ONE_OVERDUE_DAYS
@@ -273,6 +286,7 @@ def _report_agenda(
         talking_points=_talking_points(
             checkin, risky, asked=asked, actions=actions, days=days, one_on_one_overdue=overdue
         ),
+        warnings=list(flags or []),
     )
 
 

@@ -30,6 +30,13 @@ IN_THE_PAST = "in_the_past"
 UNKNOWN_TEAM = "unknown_team"
 DUPLICATE = "duplicate"
 EMPTY_SCOPE = "empty_scope"
+INVALID_PEER_THRESHOLD = "invalid_peer_threshold"
+
+# How many peers must answer before the reviewed person reads their comments (fewer stay with the manager chain
+# and HR), so that one peer's words cannot be traced back to them. Per cycle; the column's default is the same.
+PEER_THRESHOLD_DEFAULT = 3
+PEER_THRESHOLD_MIN = 1
+PEER_THRESHOLD_MAX = 10
 
 
 class CycleError(Exception):
@@ -62,6 +69,18 @@ def _not_after(earlier_option: str, earlier: date, later_option: str, later: dat
         raise CycleError(BAD_ORDER, f"{earlier_option} ({earlier}) must not be after {later_option} ({later})")
 
 
+def peer_threshold_of(value: int | str | None) -> int:
+    """The peer threshold given as a number or as typed (blank: the default); else INVALID_PEER_THRESHOLD."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return PEER_THRESHOLD_DEFAULT
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit() \
+            or not PEER_THRESHOLD_MIN <= int(text) <= PEER_THRESHOLD_MAX:
+        raise CycleError(INVALID_PEER_THRESHOLD, f"--peer-threshold must be a whole number from {PEER_THRESHOLD_MIN} "
+                                                 f"to {PEER_THRESHOLD_MAX}, not {value!r}")
+    return int(text)
+
+
 def _find_team(session: Session, name: str) -> Team:
     team = session.exec(select(Team).where(Team.name == name.strip())).first()
     if team is None:
@@ -82,11 +101,13 @@ def open_cycle(
     now: datetime,
     actor_id: int | None = None,
     peers_anonymous: bool = True,
+    peer_threshold: int | str | None = None,
 ) -> ReviewCycle:
     """Open a cycle and ask everyone active in scope for a self review, and their active manager for one on them.
 
     Everything is checked before anything is written, so a refused cycle leaves no trace. Peer reviews come
-    later, once each employee has proposed their peers.
+    later, once each employee has proposed their peers. `peer_threshold`: how many peers must answer before the
+    reviewed person reads their comments (None or blank: PEER_THRESHOLD_DEFAULT).
     """
     today = _today(now)
     name = (name or "").strip()
@@ -99,6 +120,7 @@ def open_cycle(
     self_on = _date("--self-due", self_due)
     peer_on = _date("--peer-due", peer_due)
     manager_on = _date("--manager-due", manager_due)
+    threshold = peer_threshold_of(peer_threshold)
     if start >= end:
         raise CycleError(BAD_ORDER, f"--from ({start}) must be before --to ({end})")
     if self_on < start:
@@ -123,7 +145,7 @@ def open_cycle(
     inserted = insert_unless_exists(session, ReviewCycle, {
         "name": name, "team_id": scope.id if scope is not None else None, "period_start": start,
         "period_end": end, "self_due": self_on, "peer_due": peer_on, "manager_due": manager_on,
-        "state": "open", "peers_anonymous": peers_anonymous, "created_at": now,
+        "state": "open", "peers_anonymous": peers_anonymous, "peer_threshold": threshold, "created_at": now,
     }, unique=["name"])
     if not inserted:
         raise CycleError(DUPLICATE, f"a cycle named {name!r} already exists")

@@ -26,7 +26,18 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage import goals
-from storage.models import Approval, CheckIn, Goal, GoalLevel, Person, Review, ReviewCycle, ReviewKind, Team
+from storage.models import (
+    Approval,
+    CheckIn,
+    CheckinAnswer,
+    Goal,
+    GoalLevel,
+    Person,
+    Review,
+    ReviewCycle,
+    ReviewKind,
+    Team,
+)
 from storage.weeks import week_key
 
 KINDS = ("goals", "checkins", "reviews")
@@ -38,7 +49,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "checkins": (
         "week", "person", "email", "team", "manager", "submitted_at", "late", "confidence", "highlights", "blockers",
-        "help_needed",
+        "help_needed", "answers",
     ),
     "reviews": (
         "id", "kind", "cycle", "period", "author", "subject", "subject_team", "state", "rating", "assessment", "text",
@@ -74,7 +85,8 @@ def rows(session: Session, kind: str, *, since: date | None = None, team: str | 
     if kind == "goals":
         return _goal_rows(session, _goals_query(since=since, team_id=team_id))
     if kind == "checkins":
-        return _stream(session, _checkins_query(since=since, team_id=team_id))
+        return _with_answers(session, _stream(session, _checkins_query(since=since, team_id=team_id)),
+                             since=since, team_id=team_id)
     return _review_rows(_stream(session, _reviews_query(since=since, team_id=team_id)))
 
 
@@ -212,6 +224,7 @@ def _checkins_query(*, since: date | None, team_id: int | None) -> Select:
             col(CheckIn.week), col(Person.name).label("person"), col(Person.email), col(Team.name).label("team"),
             col(_Manager.name).label("manager"), col(CheckIn.submitted_at), col(CheckIn.late),
             col(CheckIn.confidence), col(CheckIn.highlights), col(CheckIn.blockers), col(CheckIn.help_needed),
+            col(CheckIn.id).label("checkin_id"),
         )
         .join(Person, col(Person.id) == CheckIn.person_id)
         .outerjoin(Team, col(Team.id) == Person.team_id)
@@ -225,6 +238,78 @@ def _checkins_query(*, since: date | None, team_id: int | None) -> Select:
     if team_id is not None:
         query = query.where(Person.team_id == team_id)
     return query
+
+
+def _with_answers(session: Session, rows: Iterator[dict], *, since: date | None, team_id: int | None) -> Iterator[dict]:
+    """Add each check-in's answers to the custom questions ({question id: answer}, None without any), read alongside."""
+    answers = _Answers(session, since=since, team_id=team_id)
+    try:
+        for chunk in iter(lambda: list(itertools.islice(rows, _BATCH)), []):
+            found = answers.of(chunk[-1]["week"], chunk[-1]["checkin_id"])
+            for row in chunk:
+                checkin_id = row.pop("checkin_id")
+                row["answers"] = _answer_object(found[checkin_id]) if checkin_id in found else None
+                yield row
+    finally:
+        answers.close()
+
+
+class _Answers:
+    """The answers to custom questions of the exported check-ins, read in the check-ins' own order beside them.
+
+    A merge of two ordered cursors, so memory stays flat and check-ins without answers cost one comparison a
+    batch; each batch asks for the answers up to its last (week, check-in id).
+    """
+
+    def __init__(self, session: Session, *, since: date | None, team_id: int | None) -> None:
+        query = (
+            select(col(CheckIn.week), col(CheckinAnswer.checkin_id), col(CheckinAnswer.question_id),
+                   col(CheckinAnswer.answer_type), col(CheckinAnswer.value))
+            .join(CheckIn, col(CheckIn.id) == CheckinAnswer.checkin_id)
+            .order_by(col(CheckIn.week), col(CheckIn.id), col(CheckinAnswer.id))
+        )
+        if since is not None:
+            query = query.where(col(CheckIn.week) >= week_key(since))
+        if team_id is not None:
+            query = query.where(col(CheckIn.person_id).in_(select(Person.id).where(Person.team_id == team_id)))
+        self._batches = _driver_batches(session, query, name="export_answers")
+        self._rows: Iterator[tuple] = iter(())
+        self._next: tuple | None = None
+        self._done = False
+
+    def of(self, week: str, checkin_id: int) -> dict[int, list[tuple]]:
+        """Return the answers of the check-ins up to (week, checkin_id), by check-in id: (question id, type, value)."""
+        found: dict[int, list[tuple]] = {}
+        while (row := self._peek()) is not None and (row[0], row[1]) <= (week, checkin_id):
+            found.setdefault(row[1], []).append(row[2:])
+            self._next = None
+        return found
+
+    def _peek(self) -> tuple | None:
+        if self._next is None and not self._done:
+            self._next = next(self._rows, None)
+            while self._next is None and not self._done:
+                batch = next(self._batches, None)
+                if batch is None:
+                    self._done = True
+                else:
+                    self._rows = iter(batch)
+                    self._next = next(self._rows, None)
+        return self._next
+
+    def close(self) -> None:
+        self._batches.close()
+
+
+def _answer_object(answers: list[tuple]) -> dict:
+    """A check-in's answers as JSON gives them: 1-5 as numbers, yes/no and text as written."""
+    return {question_id: int(value) if kind == "1-5" and value.isdigit() else value
+            for question_id, kind, value in answers}
+
+
+def _answers_csv(answers: list[tuple]) -> str:
+    """A check-in's answers in one CSV cell: `mood=4; shipped=yes; note=...`."""
+    return "; ".join(f"{question_id}={value}" for question_id, _kind, value in answers)
 
 
 # --- reviews -----------------------------------------------------------------------------------
@@ -361,6 +446,8 @@ def _csv_other(value: Any) -> Any:
     """Return any other value as CSV text: booleans, dates, and subclasses of str such as enums."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):  # a check-in's answers to the custom questions
+        return _defuse("; ".join(f"{key}={answer}" for key, answer in value.items()))
     if isinstance(value, date):
         return _iso(value)
     if isinstance(value, str):
@@ -386,15 +473,29 @@ def _checkin_csv_chunks(session: Session, *, since: date | None, team_id: int | 
     if batches is None:
         return
     people = _people_csv(session)
+    answers = _Answers(session, since=since, team_id=team_id)
     join = ",".join
-    for batch in batches:
-        weeks, person_ids, submitted, late, confidence, highlights, blockers, help_needed = zip(*batch, strict=True)
-        lines = map(join, zip(
-            _csv_repeated(weeks), map(people.__getitem__, person_ids), submitted, _csv_flag(late),
-            _csv_numbers(confidence), _csv_cells(highlights), _csv_cells(blockers), _csv_cells(help_needed),
-            strict=True,
-        ))
-        yield len(batch), "\r\n".join(lines) + "\r\n"
+    try:
+        for batch in batches:
+            weeks, person_ids, submitted, late, confidence, highlights, blockers, help_needed, ids = zip(
+                *batch, strict=True)
+            lines = map(join, zip(
+                _csv_repeated(weeks), map(people.__getitem__, person_ids), submitted, _csv_flag(late),
+                _csv_numbers(confidence), _csv_cells(highlights), _csv_cells(blockers), _csv_cells(help_needed),
+                _answer_cells(answers.of(weeks[-1], ids[-1]), ids, _answers_csv, _csv_cells, ""),
+                strict=True,
+            ))
+            yield len(batch), "\r\n".join(lines) + "\r\n"
+    finally:
+        answers.close()
+
+
+def _answer_cells(found: dict[int, list[tuple]], ids: Column, render: Callable[[list[tuple]], Any],
+                  cells: Formatter, empty: Any) -> Column:
+    """A batch's answers column: `empty` for every check-in when none of the batch has answers (the usual case)."""
+    if not found:
+        return [empty] * len(ids)
+    return cells([render(found[checkin_id]) if checkin_id in found else None for checkin_id in ids])
 
 
 def _checkin_batches(
@@ -410,13 +511,19 @@ def _checkin_batches(
     if batches is None:
         return
     people = _people_columns(session, text)
-    for batch in batches:
-        weeks, person_ids, submitted, late, confidence, highlights, blockers, help_needed = zip(*batch, strict=True)
-        names, emails, teams, managers = zip(*map(people.__getitem__, person_ids), strict=True)
-        yield zip(
-            text(weeks), names, emails, teams, managers, submitted, flag(late), confidence,
-            text(highlights), text(blockers), text(help_needed), strict=True,
-        )
+    answers = _Answers(session, since=since, team_id=team_id)
+    try:
+        for batch in batches:
+            weeks, person_ids, submitted, late, confidence, highlights, blockers, help_needed, ids = zip(
+                *batch, strict=True)
+            names, emails, teams, managers = zip(*map(people.__getitem__, person_ids), strict=True)
+            yield zip(
+                text(weeks), names, emails, teams, managers, submitted, flag(late), confidence,
+                text(highlights), text(blockers), text(help_needed),
+                _answer_cells(answers.of(weeks[-1], ids[-1]), ids, _answer_object, _as_is, None), strict=True,
+            )
+    finally:
+        answers.close()
 
 
 def _opened_checkin_batches(
@@ -488,7 +595,7 @@ def _checkins_alone_query(session: Session, *, since: date | None, team_id: int 
         select(
             col(CheckIn.week), col(CheckIn.person_id), _iso_text(session, col(CheckIn.submitted_at)),
             col(CheckIn.late), col(CheckIn.confidence), col(CheckIn.highlights), col(CheckIn.blockers),
-            col(CheckIn.help_needed),
+            col(CheckIn.help_needed), col(CheckIn.id),
         )
         .order_by(col(CheckIn.week), col(CheckIn.id))  # as _checkins_query: the week's index gives this order
     )

@@ -182,6 +182,8 @@ class ReviewCycle(SQLModel, table=True):
     manager_due: date
     state: str = Field(default="open", max_length=16)  # open, calibrating, released, closed
     peers_anonymous: bool = True
+    # The reviewed person reads peers' comments only when at least this many answered (1-10, storage.cycles).
+    peer_threshold: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     created_at: datetime = _when()
     released_at: datetime | None = _when(nullable=True)
 
@@ -213,7 +215,7 @@ class ActionItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
     subject_id: int = Field(foreign_key="person.id", index=True)
-    owner_id: int = Field(foreign_key="person.id")
+    owner_id: int = Field(foreign_key="person.id", index=True)  # the check-in's follow-ups: the items due per person
     text: str = Field(sa_type=Text)
     due_date: date | None = None
     created_at: datetime = _when()
@@ -249,6 +251,8 @@ class PerformancePlan(SQLModel, table=True):
     rating_scale: list = _json(list)  # [{value, label}]
     rewards: dict = _json()  # rating -> outcome
     improvement_threshold: int = 2
+    # Working days an unanswered blocker alert waits before the skip-level hears (1-10); None: the setting.
+    escalate_after_days: int | None = None
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -415,3 +419,50 @@ class Attention(SQLModel, table=True):
 Index("ix_review_period_subject", Review.__table__.c.period, Review.__table__.c.subject_id)
 Index("ix_attention_answered_at", Attention.__table__.c.answered_at)
 Index("ix_attention_state_opened_at", Attention.__table__.c.state, Attention.__table__.c.opened_at)
+# The digest's overdue reviews (migration 0011): an open cycle's requested reviews, with all the count needs.
+Index(
+    "ix_review_cycle_state", Review.__table__.c.cycle_id, Review.__table__.c.state, Review.__table__.c.kind,
+    Review.__table__.c.due_date, Review.__table__.c.author_id,
+)
+
+
+class QuestionList(SQLModel, table=True):
+    """A team's or a plan's own check-in questions (storage.questions parses and asks them); one list each."""
+
+    __tablename__ = "question_list"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", unique=True)
+    plan_id: int | None = Field(default=None, foreign_key="performanceplan.id", unique=True)
+    questions: list = _json(list)  # [{id, type, every, en, zh}]
+    source: str = Field(default="", sa_type=Text)  # the list as typed, comments included, to edit again
+    anchor_week: str = Field(max_length=8)  # every-N-weeks questions count from the week the list was saved
+    updated_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class CheckinAnswer(SQLModel, table=True):
+    """One answer to a custom question in a check-in, with the question's words as asked: a list replaced later
+    leaves history and exports readable."""
+
+    __tablename__ = "checkin_answer"
+    __table_args__ = (UniqueConstraint("checkin_id", "question_id", name="uq_checkin_answer_question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkin.id", index=True)
+    question_id: str = Field(max_length=30)
+    answer_type: str = Field(max_length=8)  # text, 1-5, yes/no
+    question: str = Field(sa_type=Text)
+    value: str = Field(sa_type=Text)
+
+
+class AssistantSwitch(SQLModel, table=True):
+    """HR's switch of one assistant feature (storage.assistant_switches); no row: on, as the operator allows."""
+
+    __tablename__ = "assistant_switch"
+
+    feature: str = Field(primary_key=True, max_length=30)
+    on: bool = True
+    changed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    changed_at: datetime = _when()

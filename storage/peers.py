@@ -243,18 +243,34 @@ def decline(session: Session, peer: Person, review_id: int, *, reason: str | Non
 # --- reading what peers wrote --------------------------------------------------------------------
 
 
-def feedback_for(session: Session, viewer: Person, subject: Person, cycle: ReviewCycle) -> list[PeerFeedback]:
-    """The written peer reviews of the subject in the cycle.
+@dataclass(frozen=True)
+class PeerComments:
+    """The peer reviews of a subject in a cycle as one viewer may read them."""
 
-    The subject sees them once the cycle is released; their manager chain and HR at any time. When the cycle
-    keeps peers anonymous nobody is told who wrote what, and the order (by text) says nothing about it either.
-    Declined and unwritten requests are never counted here.
+    feedback: list[PeerFeedback]
+    # Peers were asked but fewer than the cycle's peer_threshold answered: the comments stay with the manager chain
+    # and HR, and the subject reads none (nor how many there are). The same for every viewer, so a manager can
+    # tell the subject why.
+    withheld: bool
+
+
+def comments_for(session: Session, viewer: Person, subject: Person, cycle: ReviewCycle) -> PeerComments:
+    """The written peer reviews of the subject in the cycle, and whether they are withheld from the subject.
+
+    The subject sees them once the cycle is released, and only when at least the cycle's peer_threshold peers
+    answered; their manager chain and HR at any time, whatever the count. This is the one place the rule is
+    applied: every surface that shows peers' words to the subject reads them through here.
+    When the cycle keeps peers anonymous nobody is told who wrote what, and the order (by text) says nothing about
+    it either. Declined and unwritten requests are never counted here.
     """
     if not _may_read_feedback(session, viewer, subject, cycle):
         raise ReviewError(NOT_FOUND)
-    reviews = list(session.exec(select(Review).where(
-        Review.cycle_id == cycle.id, Review.subject_id == subject.id, Review.kind == ReviewKind.PEER,
-        Review.state == SUBMITTED)))
+    rows = _peer_rows(session, cycle, subject)
+    reviews = [row for row in rows if row.state == SUBMITTED]
+    asked = any(row.state in CONFIRMED_STATES for row in rows)
+    withheld = asked and len(reviews) < cycle.peer_threshold
+    if withheld and viewer.id == subject.id:
+        return PeerComments(feedback=[], withheld=True)
     authors = {} if cycle.peers_anonymous else people.by_ids(session, {review.author_id for review in reviews})
     feedback = [
         PeerFeedback(
@@ -266,7 +282,12 @@ def feedback_for(session: Session, viewer: Person, subject: Person, cycle: Revie
         )
         for review in reviews
     ]
-    return sorted(feedback, key=_content_key)
+    return PeerComments(feedback=sorted(feedback, key=_content_key), withheld=withheld)
+
+
+def feedback_for(session: Session, viewer: Person, subject: Person, cycle: ReviewCycle) -> list[PeerFeedback]:
+    """The peer feedback the viewer may read (comments_for without the withheld flag)."""
+    return comments_for(session, viewer, subject, cycle).feedback
 
 
 def _may_read_feedback(session: Session, viewer: Person, subject: Person, cycle: ReviewCycle) -> bool:

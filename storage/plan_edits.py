@@ -8,6 +8,8 @@ The fields, each line's cells split by `|` (the full-width `｜` of Chinese inpu
 - rewards: `rating | bonus multiplier | promotion yes/no | certificate yes/no | note`; yes/no also 是/否,
   a blank cell leaves that reward out, the note is optional; a rating of the scale at most once.
 - improvement_threshold: a rating of the scale; cycle: one of plans.CYCLES.
+- escalate_after_days: the working days an unanswered blocker waits before the skip-level hears (1-10); blank
+  keeps the organisation's setting.
 - team (a team's name) or role (employee, manager, hr, admin), or neither for a plan for the whole org.
 
 Blank lines are ignored; errors give the 1-based line within their field. Saving stores the plan exactly as
@@ -36,7 +38,8 @@ from storage.models import TEXT_MAX, PerformancePlan, Person, Team
 from storage.org import normalize_locale
 from storage.permissions import is_hr
 
-FIELDS = ("name", "cycle", "improvement_threshold", "criteria", "scale", "rewards", "team", "role")
+FIELDS = ("name", "cycle", "improvement_threshold", "criteria", "scale", "rewards", "team", "role",
+          "escalate_after_days")
 LABEL_MAX = plans.NAME_MAX  # a criterion's name, a rating's label
 KEY_MAX = 40
 
@@ -57,6 +60,7 @@ SCALE_INVALID = "plan_scale_invalid"  # a rating that is not a whole number, or 
 RATING_UNKNOWN = "plan_rating_unknown"  # a reward for a rating the scale does not have
 REWARD_INVALID = "plan_reward_invalid"  # a bonus multiplier below 0 or not a number; not yes or no
 THRESHOLD_INVALID = "plan_threshold_invalid"
+ESCALATE_INVALID = "plan_escalate_invalid"  # not a whole number of working days from 1 to 10
 
 ERROR_CODES = (
     NOT_FOUND,
@@ -75,6 +79,7 @@ ERROR_CODES = (
     RATING_UNKNOWN,
     REWARD_INVALID,
     THRESHOLD_INVALID,
+    ESCALATE_INVALID,
 )
 
 _YES = {"yes", "y", "true", "是"}
@@ -109,6 +114,7 @@ class PlanText:
     rewards: str
     team: str | None
     role: str | None
+    escalate_after_days: str | None = None  # blank: the organisation's setting
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -144,6 +150,7 @@ def as_text(session: Session, hr: Person, plan_id: int | None, locale: str) -> P
         rewards="\n".join(_reward_line(rating, reward, locale) for rating, reward in _rewards_in_order(source)),
         team=team,
         role=role,
+        escalate_after_days=str(source["escalate_after_days"]) if source["escalate_after_days"] else None,
     )
 
 
@@ -217,6 +224,7 @@ def save(session: Session, hr: Person, plan_id: int | None, text: PlanText, *, l
     threshold = _integer(text.improvement_threshold)
     if threshold is None or (values is not None and threshold not in values):
         errors["improvement_threshold"] = (THRESHOLD_INVALID, None)
+    escalate = _escalation_days(errors, text.escalate_after_days)
     if errors:
         raise PlanEditError(INVALID, errors)
 
@@ -224,6 +232,7 @@ def save(session: Session, hr: Person, plan_id: int | None, text: PlanText, *, l
         plan = plans.check_plan({
             "name": name, "team": team_name, "role": role, "cycle": cycle, "criteria": criteria,
             "rating_scale": scale, "rewards": rewards, "improvement_threshold": threshold,
+            "escalate_after_days": escalate,
         })
     except plans.PlanLoadError as exc:  # a gap between the checks above and the loader's: still nothing written
         raise PlanEditError(INVALID, _loader_errors(exc)) from exc
@@ -236,6 +245,7 @@ def save(session: Session, hr: Person, plan_id: int | None, text: PlanText, *, l
         "rating_scale": plan["rating_scale"],
         "rewards": {str(rating): dict(reward) for rating, reward in plan["rewards"].items()},
         "improvement_threshold": plan["improvement_threshold"],
+        "escalate_after_days": plan["escalate_after_days"],
     }
     if existing is None:
         # ON CONFLICT DO NOTHING: a concurrent save of the same name loses cleanly instead of with an IntegrityError.
@@ -259,6 +269,17 @@ def save(session: Session, hr: Person, plan_id: int | None, text: PlanText, *, l
                                   "changed": changed})
     session.flush()
     return record
+
+
+def _escalation_days(errors: Errors, text: str | None) -> int | None:
+    """The plan's working days before escalating; None (blank) keeps the organisation's setting."""
+    if not _folded(text):
+        return None
+    days = _integer(text)
+    if days is None or not plans.valid_escalation_days(days):
+        errors["escalate_after_days"] = (ESCALATE_INVALID, None)
+        return None
+    return days
 
 
 def _name(session: Session, errors: Errors, text: str | None, plan_id: int | None) -> str:
@@ -515,6 +536,7 @@ def _source(plan: PerformancePlan | dict) -> dict:
         "rating_scale": list(get("rating_scale")),
         "rewards": {int(rating): dict(reward) for rating, reward in (get("rewards") or {}).items()},
         "improvement_threshold": get("improvement_threshold"),
+        "escalate_after_days": get("escalate_after_days"),
     }
 
 

@@ -27,17 +27,20 @@ CYCLES = ("monthly", "quarterly", "half-year", "yearly")
 ROLES = tuple(role.value for role in Role)
 LOCALES = ("en", "zh-CN")
 SCALE_MIN, SCALE_MAX = 2, 10
+ESCALATE_MIN, ESCALATE_MAX = 1, 10  # working days before an unanswered blocker goes to the skip-level
 NAME_MAX = PerformancePlan.__table__.c["name"].type.length
 TEAM_MAX = Team.__table__.c["name"].type.length
 _KEY = re.compile(r"[a-z0-9_]+")
 
 _TOP_KEYS = ("plans",)
-_PLAN_KEYS = ("name", "team", "role", "cycle", "criteria", "rating_scale", "rewards", "improvement_threshold")
+_PLAN_KEYS = ("name", "team", "role", "cycle", "criteria", "rating_scale", "rewards", "improvement_threshold",
+              "escalate_after_days")
 _CRITERION_KEYS = ("key", "name", "description", "weight")
 _SCALE_KEYS = ("value", "label", "description")
 _REWARD_KEYS = ("bonus_multiplier", "promotion_eligible", "certificate", "note")
 # What a stored plan is compared on to tell an update from a re-load of the same file.
-_CONTENT = ("team_id", "role", "cycle", "criteria", "rating_scale", "rewards", "improvement_threshold")
+_CONTENT = ("team_id", "role", "cycle", "criteria", "rating_scale", "rewards", "improvement_threshold",
+            "escalate_after_days")
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -127,6 +130,7 @@ DEFAULT_PLAN: dict[str, Any] = {
         1: {"bonus_multiplier": 0.0, "promotion_eligible": False, "certificate": False},
     },
     "improvement_threshold": 2,
+    "escalate_after_days": None,  # the organisation's setting
 }
 
 
@@ -330,6 +334,10 @@ def _parse_plan(checker: _Checker, path: str, entry: Any) -> dict | None:
     threshold = raw.get("improvement_threshold")
     if threshold is not None and values and (isinstance(threshold, bool) or threshold not in values):
         checker.error(f"{path}.improvement_threshold", f"must be a value of the rating scale ({_listed(values)})")
+    escalate = raw.get("escalate_after_days")
+    if escalate is not None and not valid_escalation_days(escalate):
+        checker.error(f"{path}.escalate_after_days",
+                      f"must be a whole number of working days from {ESCALATE_MIN} to {ESCALATE_MAX}")
     if len(checker.errors) > before:
         return None
     return {
@@ -341,7 +349,13 @@ def _parse_plan(checker: _Checker, path: str, entry: Any) -> dict | None:
         "rating_scale": scale,
         "rewards": rewards,
         "improvement_threshold": threshold,
+        "escalate_after_days": escalate,
     }
+
+
+def valid_escalation_days(value: Any) -> bool:
+    """Answer whether `value` is a plan's escalation delay: whole working days from ESCALATE_MIN to ESCALATE_MAX."""
+    return isinstance(value, int) and not isinstance(value, bool) and ESCALATE_MIN <= value <= ESCALATE_MAX
 
 
 def _given(raw: dict, key: str, check: Callable[[Any], Any]) -> Any:
@@ -530,6 +544,7 @@ def _row_values(plan: dict, teams: dict[str, int | None]) -> dict[str, Any]:
         "rating_scale": copy.deepcopy(plan["rating_scale"]),
         "rewards": {str(rating): dict(reward) for rating, reward in plan["rewards"].items()},
         "improvement_threshold": plan["improvement_threshold"],
+        "escalate_after_days": plan.get("escalate_after_days"),
     }
 
 
@@ -553,6 +568,13 @@ def applicable(plan_rows: list[PerformancePlan], person: Person) -> PerformanceP
     return by_team or by_role or org_wide
 
 
+def escalation_days(plan_rows: list[PerformancePlan], person: Person, *, default: int) -> int:
+    """The working days an unanswered blocker of `person` waits before the skip-level hears: their plan's
+    (of `plan_rows`, by id, as `applicable` picks it), else `default` (the organisation's setting)."""
+    found = applicable(plan_rows, person)
+    return found.escalate_after_days if found is not None and found.escalate_after_days else default
+
+
 def _as_dict(plan: PerformancePlan, session: Session) -> dict:
     team = session.get(Team, plan.team_id) if plan.team_id is not None else None
     return resolved({
@@ -565,6 +587,7 @@ def _as_dict(plan: PerformancePlan, session: Session) -> dict:
         "rating_scale": plan.rating_scale,
         "rewards": {int(rating): reward for rating, reward in plan.rewards.items()},
         "improvement_threshold": plan.improvement_threshold,
+        "escalate_after_days": plan.escalate_after_days,
     })
 
 

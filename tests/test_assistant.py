@@ -18,7 +18,8 @@ from storage.models import AiCall
 from tests.builders import SMALL_ORG
 from tests.test_assistant_fakes import HR_ONLY, PRIVATE_NOTE, ModelServer, answer, review_period
 
-CITED = {"comment:results": "计费页面上线了 3 页 [签到 2026-W41]。没有来源的句子。收到同事的感谢 [kudos 2026-10-02]。",
+CITED = {"comment:results": "计费页面上线了 3 页 [周进展 2026-W41]。没有来源的句子。"
+                            "收到同事的感谢 [kudos 2026-10-02]。",
          "rating:results": "5", "overall": "5", "unknown": "x"}
 
 
@@ -68,7 +69,7 @@ def test_it_fills_the_text_fields_with_sourced_sentences_in_chinese_and_never_a_
     view = open_modal(slack, emulator, "UEMP2", OPEN_SELF_REVIEW_ACTION, period.self_review_id)
     drafted = click_draft(slack, emulator, "UEMP2", view, {"comment:quality": "我自己写的"})
 
-    assert text_of(drafted, "comment:results") == ("计费页面上线了 3 页 [签到 2026-W41]。"
+    assert text_of(drafted, "comment:results") == ("计费页面上线了 3 页 [周进展 2026-W41]。"
                                                    "收到同事的感谢 [表扬 2026-10-02]。")
     assert text_of(drafted, "comment:quality") == "我自己写的"  # what was typed is kept
     rating = next(b for b in drafted["blocks"] if b.get("block_id") == "rating:results")

@@ -64,7 +64,7 @@ def test_a_checkin_updates_progress_keeps_history_and_thanks_the_person(slack, e
     change = session.exec(select(GoalChange).where(GoalChange.field_name == "current_value")).one()
     assert (change.old_value, change.new_value) == ("0", "4")
     thanks = last_dm_text(emulator, EMPLOYEE)
-    assert "your check-in for 2026-W48 is in" in thanks and "Onboard 10 pilots*: 40%" in thanks
+    assert "your check-in for the week of Nov 23 is in" in thanks and "Onboard 10 pilots*: 40%" in thanks
 
 
 def test_progress_that_is_not_a_number_is_refused_inline_and_nothing_is_written(slack, emulator, goal, session):

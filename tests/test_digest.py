@@ -49,7 +49,7 @@ def test_the_digest_shows_the_known_figures_to_hr(week, run_digest, emulator):
     run_digest(MONDAY_10AM_NEW_YORK)
     [message] = [m for m in dms_to(emulator, HR) if "digest" in m.get("text", "")]
     text = visible_text(message)
-    assert "Check-in digest for 2026-W48" in text
+    assert "Check-in digest for the week of Nov 23" in text
     platform = text[text.index("*Platform* · 4 people"):]
     assert "Participation 75%" in platform and "3 checked in" in platform and "confidence 3.0" in platform
     assert "1 open blocker" in platform

@@ -126,7 +126,7 @@ def test_checkin_alone_answers_with_the_reminders_check_in_now_button(slack, org
     write_to_bot(slack, EMPLOYEE, "checkin")
 
     [message] = dms_to(emulator, EMPLOYEE)
-    assert "This week (2026-W48)" in visible_text(message)
+    assert "This week (from Nov 23)" in visible_text(message)
     assert button(message, OPEN_CHECKIN_ACTION)["value"] == "2026-W48"
     slack.block_action(EMPLOYEE, OPEN_CHECKIN_ACTION, message=message, channel_id=message["channel"])
     assert opened_view(emulator)["callback_id"] == CHECKIN_VIEW
@@ -138,7 +138,7 @@ def test_checkin_away_history_and_back_work_in_the_dm(slack, org, emulator):
     write_to_bot(slack, EMPLOYEE, "checkin back")
 
     away, history, back = answers(emulator, EMPLOYEE)
-    assert "I won't remind you to check in until 14 Dec 2026" in away
+    assert "I won't remind you to check in until Dec 14, 2026" in away
     assert "Your last check-ins" in history and "No check-ins yet" in history
     assert "Check-in reminders are on again" in back
 

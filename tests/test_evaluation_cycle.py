@@ -45,7 +45,7 @@ def team(sessions, clock, emulator):
         kudos.give(session, person(session, ALAN), person(session, LI), "谢谢你帮忙评审计费页面", now=clock.now())
         cycle = cycles.open_cycle(session, name="2026-H2", period_start="2026-07-01", period_end="2026-12-31",
                                   self_due="2026-12-04", peer_due="2026-12-09", manager_due="2026-12-16",
-                                  team="Platform", now=clock.now())
+                                  team="Platform", now=clock.now(), peer_threshold=2)
         return cycle.id
 
 
@@ -319,7 +319,7 @@ def test_a_manager_starts_an_improvement_plan_from_the_home_at_any_time(slack, e
     assert "*Improvement plan for Katherine Johnson* (with Ada Lovelace)" in visible_text(
         emulator.home_views[KATHERINE])
     slack.event(ADA, {"type": "app_home_opened", "user": ADA, "tab": "home", "channel": f"D{ADA}"})
-    assert "*Katherine Johnson* · with Ada Lovelace · next check 7 Dec 2026" in visible_text(emulator.home_views[ADA])
+    assert "*Katherine Johnson* · with Ada Lovelace · next check Dec 7, 2026" in visible_text(emulator.home_views[ADA])
 
     slack.block_action(ALAN, "improvement_open", "pick", message={"channel": f"D{ALAN}", "blocks": [], "text": ""})
     assert "you can't see it" in emulator.calls_to("response_url")[-1].params["text"]

@@ -46,3 +46,26 @@ def test_every_subscribed_event_has_the_scopes_slack_requires_for_it():
     assert set(events) <= set(EVENT_SCOPES), "add the new event's scopes to EVENT_SCOPES"
     for event in events:
         assert EVENT_SCOPES[event] <= scopes, event
+
+
+# Slack's limits on a shortcut in the manifest: https://docs.slack.dev/reference/app-manifest (features.shortcuts).
+SHORTCUT_NAME_MAX, SHORTCUT_DESCRIPTION_MAX, CALLBACK_ID_MAX, SHORTCUTS_MAX = 24, 150, 255, 10
+
+
+def test_the_shortcuts_are_the_ones_the_bot_listens_for_within_slacks_limits():
+    from handlers.shortcuts import CHECKIN_SHORTCUT, KUDOS_SHORTCUT
+
+    shortcuts = {s["callback_id"]: s for s in MANIFEST["features"]["shortcuts"]}
+    assert {key: s["type"] for key, s in shortcuts.items()} == {CHECKIN_SHORTCUT: "global", KUDOS_SHORTCUT: "message"}
+    assert len(shortcuts) <= SHORTCUTS_MAX
+    for shortcut in shortcuts.values():
+        assert set(shortcut) == {"name", "type", "callback_id", "description"}
+        assert 0 < len(shortcut["name"]) <= SHORTCUT_NAME_MAX
+        assert 0 < len(shortcut["description"]) <= SHORTCUT_DESCRIPTION_MAX
+        assert 0 < len(shortcut["callback_id"]) <= CALLBACK_ID_MAX
+
+
+def test_shortcuts_reach_the_bot_through_interactivity_with_the_commands_scope():
+    # Slack sends shortcut payloads to interactivity's request URL, and an app needs `commands` to have shortcuts.
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert "commands" in MANIFEST["oauth_config"]["scopes"]["bot"]

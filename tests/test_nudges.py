@@ -63,7 +63,7 @@ def test_the_agenda_shows_the_missing_the_blocked_and_the_on_track_report(week, 
     run_nudges(MONDAY_9AM_LONDON)
     [agenda] = nudges_to(emulator, MANAGER)
     text = visible_text(agenda)
-    assert "Your 1:1 agenda for 2026-W48*, Ada Lovelace: 2 of 3 checked in" in text
+    assert "Your 1:1 agenda for the week of Nov 23*, Ada Lovelace: 2 of 3 checked in" in text
     assert "*Alan Turing* · confidence 4/5" in text and "Onboard 10 pilots: 50%" in text
     assert "*李雷* · confidence 2/5" in text and "🚧 法务审批卡住了" in text and "🙋 请帮忙催一下法务" in text
     assert "“发布计费页面” is at risk" in text and "the blocker" in text
@@ -99,7 +99,7 @@ def test_feedback_reaches_the_employee_in_chinese_without_the_private_notes(week
             "action:1:text": "Ask legal for a date", "action:1:owner": "manager", "action:1:due_date": "2026-12-02"})
     assert response.status == 200 and not response.body
     feedback = last_dm_text(emulator, BLOCKED)
-    assert "Ada Lovelace 给了你 2026-W48 的反馈" in feedback and "需要关注" in feedback
+    assert "Ada Lovelace 给了你11月23日那一周的反馈" in feedback and "需要关注" in feedback
     assert "Escalate sooner next time" in feedback and "Ask legal for a date" in feedback
     assert "watch workload" not in feedback
     assert all("watch workload" not in visible_text(m) for m in dms_to(emulator, BLOCKED))
@@ -117,7 +117,7 @@ def test_the_reflection_reaches_the_manager(week, run_nudges, emulator, slack):
     slack.view_submission(BLOCKED, opened_view(emulator), {"will_do_differently": "下次更早上报",
                                                            "support_needed": "每周和法务同步一次"})
     reflection = last_dm_text(emulator, MANAGER)
-    assert "李雷 reflected on your feedback for 2026-W48" in reflection and "下次更早上报" in reflection
+    assert "李雷 reflected on your feedback for the week of Nov 23" in reflection and "下次更早上报" in reflection
 
 
 def test_a_forged_review_by_someone_else_is_refused_and_nothing_is_sent(week, run_nudges, emulator, slack, session):

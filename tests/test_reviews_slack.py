@@ -80,7 +80,7 @@ def test_a_reminder_comes_two_days_before_the_due_date_only_to_who_has_not_writt
     run_job(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
     assert len(requests_to(emulator, EMPLOYEE)) == 1  # due 4 December: too early to remind
     run_job(datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
-    assert "⏰ Your self-review for *2026-H2* is due 4 Dec 2026" in last_dm_text(emulator, EMPLOYEE)
+    assert "⏰ Your self-review for *2026-H2* is due Dec 4, 2026" in last_dm_text(emulator, EMPLOYEE)
     run_job(datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
     assert len(requests_to(emulator, EMPLOYEE)) == 2  # one request, one reminder
 

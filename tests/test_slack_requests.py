@@ -59,12 +59,12 @@ def test_goal_help_answers_in_chinese_for_a_zh_cn_person(slack, org):
 
 def test_checkin_help_answers_in_the_persons_language(slack, org):
     assert "Weekly check-ins" in reply_text(slack.slash_command("UEMP1", "/checkin", "help"))
-    assert "每周签到" in reply_text(slack.slash_command("UEMP2", "/checkin", "help"))
+    assert "提交周进展" in reply_text(slack.slash_command("UEMP2", "/checkin", "help"))
 
 
 def test_a_person_without_a_stored_locale_gets_slacks_locale(slack, org, emulator):
     emulator.add_user("UEMP3", name="Katherine Johnson", tz="America/New_York", locale="zh-CN")
-    assert "每周签到" in reply_text(slack.slash_command("UEMP3", "/checkin", "help"))
+    assert "提交周进展" in reply_text(slack.slash_command("UEMP3", "/checkin", "help"))
 
 
 def test_an_unknown_subcommand_says_so_and_shows_help(slack, org):
@@ -141,7 +141,7 @@ def test_a_goal_id_no_database_holds_reads_as_not_found(slack, org, emulator, go
 
 def test_checkin_history_of_a_colleague_is_refused_in_words_about_check_ins(slack, org):
     assert "your reports' check-ins" in reply_text(slack.slash_command("UEMP3", "/checkin", "history <@UEMP1>"))
-    assert "下属的签到" in reply_text(slack.slash_command("UEMP2", "/checkin", "history <@UEMP1>"))
+    assert "下属的周进展" in reply_text(slack.slash_command("UEMP2", "/checkin", "history <@UEMP1>"))
 
 
 def test_a_checkin_submitted_from_outside_the_org_is_refused_not_cleared(slack, org, emulator, session):

@@ -18,7 +18,7 @@ ROOT = Path(__file__).parents[1]
 CLIENT_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 HOST = "checkin.example.com"
-COMMANDS = ["goal", "goal list", "checkin", "checkin history", "kudos", "home", "help"]
+COMMANDS = ["goal", "goal list", "checkin", "checkin history", "checkin questions", "kudos", "home", "help"]
 TEAMS_ENV = {"TEAMS_CLIENT_ID": CLIENT_ID, "TEAMS_CLIENT_SECRET": "s3cret-value", "TEAMS_TENANT_ID": TENANT_ID}
 
 
@@ -99,8 +99,9 @@ def test_chinese_strings_describe_every_command_and_keep_the_words_the_bot_under
     described = {key for key in strings if key.startswith("bots[")}
     assert described == {f"bots[0].commandLists[0].commands[{i}].description" for i in range(len(COMMANDS))}
     assert all(re.search(r"[\u4e00-\u9fff]", strings[key]) and len(strings[key]) <= 128 for key in described)
-    # Teams sends a localized title to the bot as the message text, so titles are never translated.
-    assert not any(key.endswith(".title") for key in strings)
+    # Teams sends a localized title to the bot as the message text, so the bot's command titles are never
+    # translated; a message extension's command is sent by its id, so its title is.
+    assert not any(key.startswith("bots[") and key.endswith(".title") for key in strings)
 
 
 def test_the_icons_are_pngs_of_the_sizes_teams_requires():
@@ -182,3 +183,32 @@ def test_the_readme_tells_an_admin_how_to_connect_teams_after_slack():
     for needed in ("checkin-bot teams package", "/api/messages", "TEAMS_CLIENT_ID", "TEAMS_CLIENT_SECRET",
                    "TEAMS_TENANT_ID", "teams_id", "Upload a custom app"):
         assert needed in teams, needed
+
+
+def test_the_message_extension_offers_the_shortcuts_the_bot_answers_within_teams_limits():
+    from handlers.teams.shortcuts import CHECKIN_COMMAND, KUDOS_COMMAND
+
+    app = manifest()
+    (extension,) = app["composeExtensions"]
+    assert extension["botId"] == app["bots"][0]["botId"] == CLIENT_ID
+    commands = {command["id"]: command for command in extension["commands"]}
+    assert {key: command["context"] for key, command in commands.items()} == {
+        KUDOS_COMMAND: ["message"], CHECKIN_COMMAND: ["compose", "commandBox"]}
+    assert [commands[KUDOS_COMMAND]["title"], commands[CHECKIN_COMMAND]["title"]] == [
+        "Give kudos for this message", "Check in"]
+    for command in commands.values():
+        assert command["type"] == "action" and command["fetchTask"] is True  # the bot answers with its dialog
+        assert len(command["id"]) <= 64 and 0 < len(command["title"]) <= 32
+        assert 0 < len(command["description"]) <= 128 and command["description"].isascii()
+
+
+def test_chinese_strings_name_the_shortcuts_and_call_a_check_in_a_weekly_progress_update():
+    strings = teams_package.build_localization("zh-cn")
+    count = len(manifest()["composeExtensions"][0]["commands"])
+    for index in range(count):
+        title = strings[f"composeExtensions[0].commands[{index}].title"]
+        description = strings[f"composeExtensions[0].commands[{index}].description"]
+        assert re.search(r"[\u4e00-\u9fff]", title) and len(title) <= 32
+        assert re.search(r"[\u4e00-\u9fff]", description) and len(description) <= 128
+    assert strings["composeExtensions[0].commands[1].title"] == "提交周进展"
+    assert not any("签到" in value for value in strings.values())  # 签到 is clocking in for attendance

@@ -194,6 +194,29 @@ class SignedSlackClient:
         }
         return self._post_payload(payload)
 
+    def global_shortcut(self, user_id: str, callback_id: str) -> BotResponse:
+        """Pick one of the app's global shortcuts (the composer's shortcuts button, or search)."""
+        payload = {"type": "shortcut", **self._envelope(user_id), "callback_id": callback_id,
+                   "trigger_id": self._trigger_id(), "action_ts": self._slack_ts()}
+        return self._post_payload(payload)
+
+    def message_shortcut(self, user_id: str, callback_id: str, message: dict[str, Any]) -> BotResponse:
+        """Pick a message shortcut on `message` (as the emulator holds it, with its "channel")."""
+        channel = message["channel"]
+        shown = {key: value for key, value in message.items() if key != "channel"}
+        payload = {
+            "type": "message_action",
+            **self._envelope(user_id),
+            "callback_id": callback_id,
+            "trigger_id": self._trigger_id(),
+            "action_ts": self._slack_ts(),
+            "message_ts": message["ts"],
+            "channel": {"id": channel, "name": _channel_name(channel)},
+            "message": shown,
+            "response_url": self.emulator.new_response_url(),
+        }
+        return self._post_payload(payload)
+
     def view_closed(self, user_id: str, view: dict[str, Any]) -> BotResponse:
         """Close a modal with its X or Cancel button."""
         payload = {"type": "view_closed", **self._envelope(user_id), "view": view, "is_cleared": False}

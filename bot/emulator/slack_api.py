@@ -262,6 +262,7 @@ class SlackEmulator:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "chat.getPermalink": self._chat_get_permalink,
             "views.open": self._views_open,
             # Slack treats push like open, except the view lands on the modal stack.
             "views.push": self._views_open,
@@ -400,6 +401,17 @@ class SlackEmulator:
         """Forget the recorded calls."""
         with self._lock:
             self._calls.clear()
+
+    def post_as_user(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
+        """Record a message a member wrote in a channel, as Slack holds it (with its "channel"): something to point
+        a message shortcut at. The bot's own messages are in `messages` already."""
+        with self._lock:
+            self._user(user_id)
+            ts = self._next_ts()
+            message = {"type": "message", "text": text, "user": user_id, "team": self.team_id, "ts": ts,
+                       "channel": channel}
+            self._messages[ts] = message
+            return dict(message)
 
     # ---- inspection ------------------------------------------------------------------------
 
@@ -655,6 +667,15 @@ class SlackEmulator:
         self._messages[ts] = message
         public = {key: value for key, value in message.items() if key != "channel"}
         return {"ok": True, "channel": channel, "ts": ts, "text": message.get("text", ""), "message": public}
+
+    def _chat_get_permalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Return a message's permanent link; like Slack, only for a message it holds."""
+        channel, ts = _str(params, "channel"), _str(params, "message_ts")
+        message = self._messages.get(ts)
+        if not channel or message is None or message["channel"] != channel:
+            raise _ApiError("message_not_found")
+        return {"ok": True, "channel": channel,
+                "permalink": f"https://emulated.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
 
     def _channel(self, params: dict[str, Any]) -> str:
         """Resolve the target channel; a user id means the bot's DM with that user, as in Slack."""

@@ -99,9 +99,9 @@ def take_screenshots(directory: Path, *, today: datetime) -> list[Path]:
 
         be(page, "李雷")
         click(page, "Friday 15:00 in Shanghai")
-        page.locator("#slack-chat").get_by_text("该填写本周签到了").last.wait_for()
+        page.locator("#slack-chat").get_by_text("该填写本周进展了").last.wait_for()
         shoot(page, "friday-reminder")
-        click(page, "立即签到", within="#slack-chat")
+        click(page, "填写周进展", within="#slack-chat")
         page.locator("#modal").wait_for()
         page.locator("#in-highlights").fill("两个大客户已续约")
         page.locator("#modal").get_by_role("button", name="提交").click()

@@ -99,6 +99,51 @@ class TeamsClient:
         """Submit a dialog's Adaptive Card: its inputs merged into the submit action's data."""
         return self.send(self.invoke(user, "task/submit", data), **token)
 
+    # ---- the message extension (composeExtension invokes) -----------------------------------
+
+    def posted_message(self, author: TeamsUser | None, html: str, *, app_name: str | None = None) -> dict[str, Any]:
+        """A chat message as Teams describes it to a message action (`messagePayload`): its author's Entra ID
+        object id, its HTML body and its link. author=None: posted by an app (`app_name`), as bots' messages are."""
+        number = next(self._counter)
+        sender = {"user": {"id": author.aad_object_id, "displayName": author.name, "userIdentityType": "aadUser"}} \
+            if author is not None else {"application": {"id": f"app-{number}", "displayName": app_name or "An app"}}
+        now = datetime.fromtimestamp(self._now(), UTC).isoformat().replace("+00:00", "Z")
+        message_id = f"{int(self._now() * 1000)}{number:04d}"
+        return {
+            "id": message_id,
+            "messageType": "message",
+            "createdDateTime": now,
+            "importance": "normal",
+            "locale": "en-us",
+            "linkToMessage": f"https://teams.microsoft.com/l/message/19:chat-{number}@thread.v2/{message_id}",
+            "from": sender,
+            "body": {"contentType": "html", "content": html},
+            "attachments": [],
+            "mentions": [],
+            "reactions": [],
+        }
+
+    def extension_fetch(self, user: TeamsUser, command_id: str, *, context: str = "compose",
+                        message: dict[str, Any] | None = None, **token: Any) -> BotResponse:
+        """Pick one of the message extension's action commands: `context` is where ("message" with the message's
+        payload, "compose" or "commandbox"); Teams asks the bot for the dialog to show (composeExtension/fetchTask)."""
+        value = self._extension_value(command_id, context, message)
+        return self.send(self.activity(user, "invoke", name="composeExtension/fetchTask", value=value), **token)
+
+    def extension_submit(self, user: TeamsUser, command_id: str, data: dict[str, Any], *, context: str = "compose",
+                         message: dict[str, Any] | None = None, **token: Any) -> BotResponse:
+        """Submit the dialog a command opened: its inputs merged into the submit action's data
+        (composeExtension/submitAction)."""
+        value = {**self._extension_value(command_id, context, message), "data": data}
+        return self.send(self.activity(user, "invoke", name="composeExtension/submitAction", value=value), **token)
+
+    @staticmethod
+    def _extension_value(command_id: str, context: str, message: dict[str, Any] | None) -> dict[str, Any]:
+        value: dict[str, Any] = {"commandId": command_id, "commandContext": context, "context": {"theme": "default"}}
+        if message is not None:
+            value["messagePayload"] = message
+        return value
+
     def install(self, user: TeamsUser, *, upgrade: bool = False, **token: Any) -> BotResponse:
         """Add the app for a person (personal scope): an installationUpdate with action `add`.
 

@@ -13,6 +13,7 @@ from handlers.teams import (
     commands,
     cycles,
     errors,
+    goal_changes,
     goals,
     home,
     improvement,
@@ -20,14 +21,15 @@ from handlers.teams import (
     peers,
     plans,
     reviews,
+    shortcuts,
 )
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 # Order matters: the catch-all dialog and button handlers of `actions` come after every feature's own.
-MODULES = (errors, install, commands, goals, checkins, coaching, approvals, reviews, peers, cycles, plans, improvement,
-           calibration, home, actions)
+MODULES = (errors, install, commands, goals, goal_changes, checkins, coaching, approvals, reviews, peers, cycles, plans,
+           improvement, calibration, home, shortcuts, actions)
 
 
 def register_all(app: Any, deps: Deps) -> None:

@@ -11,29 +11,35 @@ from typing import TYPE_CHECKING, Any
 
 from handlers.teams import (
     approvals,
+    assistant_settings,
     calibration,
     checkins,
     coaching,
     cycles,
+    goal_changes,
     goals,
+    hr,
     improvement,
     peers,
     plans,
     reviews,
+    translation,
 )
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
 from prompts import (
+    adaptive,
+    assistant_blocks,
     calibration_blocks,
-    cards,
     checkin_blocks,
     coaching_blocks,
     cycle_blocks,
+    digest_blocks,
     improvement_blocks,
     peer_blocks,
     plan_blocks,
     review_blocks,
 )
-from prompts.goal_blocks import APPROVE_ACTION, NEW_GOAL_ACTION, RETURN_ACTION, error_text
+from prompts.goal_blocks import APPROVE_ACTION, MENU_ACTION, NEW_GOAL_ACTION, RETURN_ACTION, error_text
 from prompts.render import label
 
 if TYPE_CHECKING:
@@ -50,7 +56,7 @@ def register(app: Any, deps: Deps) -> None:
     @app.on_dialog_submit
     async def unknown_submit(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
-        return cards.message_dialog(error_text("not_found", caller.locale), locale=caller.locale)
+        return adaptive.message_dialog(error_text("not_found", caller.locale), locale=caller.locale)
 
     @app.on_message
     async def card_submit(ctx: Any) -> None:
@@ -89,24 +95,28 @@ def dialog_for(deps: Deps, caller: TeamsCaller, action: str, value: str, *, repl
     `reply_to` is the card the button is on, for a dialog whose outcome replaces it.
     """
     if caller.person is None:
-        return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+        return adaptive.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
     if action == checkin_blocks.OPEN_CHECKIN_ACTION:
         return checkins.checkin_dialog(deps, caller, week=value or None)
     if action == checkin_blocks.RESPOND_ACTION:
         return checkins.reply_dialog(deps, caller, value)
     if action == NEW_GOAL_ACTION:
         return goals.new_goal_dialog(deps, caller)
+    if action == MENU_ACTION:  # a goal's ⋯ menu: progress, adjust, history, archive
+        return goals.menu_dialog(deps, caller, value)
     if action == coaching_blocks.REVIEW_ACTION:
         return coaching.review_dialog(deps, caller, value)
     if action == coaching_blocks.REFLECT_ACTION:
         return coaching.reflect_dialog(deps, caller, value)
+    if action == coaching_blocks.ADJUST_GOAL_ACTION:  # "Adjust this goal" on an early warning
+        return goal_changes.adjust_dialog(deps, caller, value)
     if action == RETURN_ACTION:
         return approvals.return_dialog(deps, caller, value, message_id=reply_to)
     if action in _REVIEW_DIALOGS:
         return _REVIEW_DIALOGS[action](deps, caller, value)
     if action in _EVALUATION_DIALOGS:
         return _EVALUATION_DIALOGS[action](deps, caller, value)
-    return cards.message_dialog(_refusal(action, caller.locale), locale=caller.locale)
+    return adaptive.message_dialog(_refusal(action, caller.locale), locale=caller.locale)
 
 
 # Review cycles' buttons (handlers.teams.reviews): each opens its dialog for the review id it carries.
@@ -143,22 +153,30 @@ def answer_button(deps: Deps, caller: TeamsCaller, action: str, value: str,
     if action.startswith(f"{checkin_blocks.SNOOZE_ACTION}-"):
         snoozed = checkins.snooze(deps, caller, value)
         if snoozed is None:  # a forged week or choice, or a week whose check-in has closed
-            return cards.text_card(error_text("not_found", caller.locale)), False
+            return adaptive.text_card(error_text("not_found", caller.locale)), False
         return snoozed, True
     if action == checkin_blocks.OPEN_CHECKIN_ACTION:
         # Pressed as a plain submit (an older card): a message cannot open a dialog, so offer the button that can.
         return checkins.button_card(deps, caller.person, locale=caller.locale), False
     if action == coaching_blocks.ONE_ON_ONE_ACTION:
         return coaching.one_on_one_held(deps, caller, value), False
+    if action.startswith(f"{digest_blocks.EXPORT_ACTION}-"):  # the HR digest's export buttons
+        return hr.export_card(deps, caller, value), False
     if action == peer_blocks.CONFIRM_PEERS_ACTION:
         return peers.confirm_as_proposed(deps, caller, value, activity), False
     if action == calibration_blocks.RELEASE_ACTION:  # a plain submit cannot open Slack's "are you sure"
         return calibration.release_button_card(value, locale=caller.locale), False
-    return cards.text_card(_refusal(action, caller.locale)), False
+    if action == assistant_blocks.TRANSLATE_ACTION:  # beside a check-in or feedback in another language
+        return translation.translate(deps, caller, value), False
+    if action == assistant_blocks.ORIGINAL_ACTION:  # under a translation: the original takes its place
+        return translation.show_original(deps, caller, value), True
+    if action == assistant_blocks.SWITCH_ACTION:  # HR's On/Off on the assistant card: the card, updated
+        return assistant_settings.switch_assistant_feature(deps, caller, value), True
+    return adaptive.text_card(_refusal(action, caller.locale)), False
 
 
 def _refusal(action: str, locale: str) -> str:
     """A Slack action with no Teams answer yet says so; anything else is unknown, or forged."""
-    if cards.is_slack_action(action):
+    if adaptive.is_slack_action(action):
         return label("teams_not_in_teams_yet", locale)
     return error_text("not_found", locale)

@@ -8,17 +8,12 @@ else's goal is refused with Slack's words and nothing is written.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
-
 from actions import goals as goal_actions
 from actions.outcome import Outcome
-from bot.app import slack_web_client
 from handlers.forms import record_id
-from handlers.home import publish_home
 from handlers.teams.context import (
     FIELD_MAX,
     TeamsCaller,
@@ -29,7 +24,7 @@ from handlers.teams.context import (
     send_to_own_chat,
     stranger_card,
 )
-from prompts import cards
+from prompts import adaptive, goal_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
 from storage.models import Person
@@ -37,13 +32,11 @@ from storage.models import Person
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-log = logging.getLogger(__name__)
-
 MESSAGE_ID_MAX = 200  # a Teams activity id is far shorter; anything longer is not one
 
 
 def register(app: Any, deps: Deps) -> None:
-    @app.on_dialog_submit(cards.SUBMIT_RETURN_GOAL)
+    @app.on_dialog_submit(goal_cards.SUBMIT_RETURN_GOAL)
     async def submit_return(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
         data = data_of(ctx)
@@ -51,20 +44,20 @@ def register(app: Any, deps: Deps) -> None:
         comment = comment[:FIELD_MAX] if isinstance(comment, str) else ""
         message_id = _message_id(data.get("message_id"))
         if caller.person is None:
-            return cards.message_dialog(error_text("not_allowed", caller.locale), locale=caller.locale)
+            return adaptive.message_dialog(error_text("not_allowed", caller.locale), locale=caller.locale)
         outcome = await asyncio.to_thread(decide, deps, caller, data.get("goal_id"), approve=False, comment=comment,
                                           activity=ctx.activity)
         if not outcome.ok:
             return await asyncio.to_thread(refused_return, deps, caller, data.get("goal_id"), outcome,
                                            comment=comment, message_id=message_id)
-        recorded = cards.card_from_block_kit(outcome.reply)
+        recorded = adaptive.card_from_block_kit(outcome.reply)
         if message_id is not None and ctx.activity.conversation.conversation_type == "personal":
             message = card_message(recorded)
             message.id = message_id  # the decision takes the request's place, as Slack's chat.update does
             await ctx.send(message)
         else:
             await send_to_own_chat(ctx, app, deps, caller.person, recorded)
-        return cards.close_dialog(recorded["fallbackText"])
+        return adaptive.close_dialog(recorded["fallbackText"])
 
 
 def _message_id(raw: Any) -> str | None:
@@ -72,16 +65,12 @@ def _message_id(raw: Any) -> str | None:
 
 
 def refresh_slack_homes(deps: Deps, people: Iterable[Person]) -> None:
-    """Refresh the Slack App Home of each person on Slack whose goals changed; a failure undoes nothing."""
-    client = None
+    """Refresh the Slack App Home of each person on Slack whose goals changed (deps.refresh_home: bot.app's hook)."""
+    if deps.refresh_home is None:  # Teams without Slack
+        return
     for person in people:
-        if not person.slack_id:
-            continue
-        client = client or slack_web_client(deps)
-        try:
-            publish_home(client, {"deps": deps}, person)
-        except (SlackApiError, OSError) as exc:
-            log.warning("Slack home refresh failed: %s", type(exc).__name__)
+        if person.slack_id:
+            deps.refresh_home(person)
 
 
 # ---- deciding ---------------------------------------------------------------------------------------
@@ -103,8 +92,8 @@ async def approve(app: Any, deps: Deps, caller: TeamsCaller, value: str) -> tupl
         return await asyncio.to_thread(stranger_card, deps, caller.locale), False
     outcome = await asyncio.to_thread(decide, deps, caller, value, approve=True)
     if not outcome.ok:
-        return cards.text_card(error_text(_first(outcome), caller.locale)), False
-    return cards.card_from_block_kit(outcome.reply), True
+        return adaptive.text_card(error_text(_first(outcome), caller.locale)), False
+    return adaptive.card_from_block_kit(outcome.reply), True
 
 
 def _first(outcome: Outcome) -> str:
@@ -117,11 +106,11 @@ def _first(outcome: Outcome) -> str:
 def return_dialog(deps: Deps, caller: TeamsCaller, value: str, *, message_id: str | None = None) -> dict:
     """Return with comment, on the request's card: the comment dialog, for a goal the caller can see (as Slack)."""
     if caller.person is None:
-        return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+        return adaptive.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
     goal = _visible_goal(deps, caller.person, value)
     if isinstance(goal, str):
-        return cards.message_dialog(error_text(goal, caller.locale), locale=caller.locale)
-    return cards.return_goal_dialog(goal, locale=caller.locale, message_id=_message_id(message_id))
+        return adaptive.message_dialog(error_text(goal, caller.locale), locale=caller.locale)
+    return goal_cards.return_goal_dialog(goal, locale=caller.locale, message_id=_message_id(message_id))
 
 
 def refused_return(deps: Deps, caller: TeamsCaller, raw_goal_id: Any, outcome: Outcome, *, comment: str,
@@ -130,9 +119,9 @@ def refused_return(deps: Deps, caller: TeamsCaller, raw_goal_id: Any, outcome: O
     if "comment" in outcome.errors:
         goal = _visible_goal(deps, caller.person, raw_goal_id)
         if not isinstance(goal, str):
-            return cards.return_goal_dialog(goal, locale=caller.locale, message_id=message_id, value=comment,
-                                            errors={"comment": outcome.errors["comment"]})
-    return cards.message_dialog(error_text(_first(outcome), caller.locale), locale=caller.locale)
+            return goal_cards.return_goal_dialog(goal, locale=caller.locale, message_id=message_id, value=comment,
+                                                 errors={"comment": outcome.errors["comment"]})
+    return adaptive.message_dialog(error_text(_first(outcome), caller.locale), locale=caller.locale)
 
 
 def _visible_goal(deps: Deps, viewer: Person, raw_goal_id: Any):

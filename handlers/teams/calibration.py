@@ -10,7 +10,7 @@ from actions import calibration as calibration_actions
 from handlers.forms import record_id
 from handlers.teams.context import TeamsCaller, act, stranger_card
 from handlers.teams.evaluation_forms import Values, Words, on_submit, opened, submitted, text_of
-from prompts import calibration_blocks, cards
+from prompts import adaptive, calibration_blocks, evaluation_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 
 def register(app: Any, deps: Deps) -> None:
-    on_submit(app, deps, cards.SUBMIT_REVISIT, ask_to_revisit)
-    on_submit(app, deps, cards.SUBMIT_RELEASE, release)
+    on_submit(app, deps, evaluation_cards.SUBMIT_REVISIT, ask_to_revisit)
+    on_submit(app, deps, evaluation_cards.SUBMIT_RELEASE, release)
 
 
 def calibration_cards(deps: Deps, caller: TeamsCaller, value: str) -> list[dict]:
@@ -29,16 +29,16 @@ def calibration_cards(deps: Deps, caller: TeamsCaller, value: str) -> list[dict]
         return [stranger_card(deps, caller.locale)]
     outcome = act(deps, caller, calibration_actions.calibration_view, cycle_id=record_id(value))
     if not outcome.ok:
-        return [cards.text_card(error_text(outcome.errors[calibration_actions.CYCLE], caller.locale))]
-    return cards.calibration_cards(outcome.value, locale=caller.locale)
+        return [adaptive.text_card(error_text(outcome.errors[calibration_actions.CYCLE], caller.locale))]
+    return evaluation_cards.calibration_cards(outcome.value, locale=caller.locale)
 
 
 def revisit_dialog(deps: Deps, caller: TeamsCaller, value: str, *, values: Values | None = None,
                    words: Words | None = None) -> dict:
     """Ask to revisit, on a calibration row: HR's note for the manager."""
-    return opened(deps, caller, calibration_actions.revisit_form, lambda review_id: cards.dialog_from_modal(
+    return opened(deps, caller, calibration_actions.revisit_form, lambda review_id: adaptive.dialog_from_modal(
         calibration_blocks.revisit_modal(review_id, locale=caller.locale),
-        data={"action": cards.SUBMIT_REVISIT, "value": str(review_id)}, locale=caller.locale, values=values,
+        data={"action": evaluation_cards.SUBMIT_REVISIT, "value": str(review_id)}, locale=caller.locale, values=values,
         words=words), review_id=record_id(value))
 
 
@@ -53,7 +53,7 @@ def ask_to_revisit(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = 
 def release_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
     """Release results, on the calibration's last card: Slack's "are you sure", for HR only."""
     return opened(deps, caller, calibration_actions.release_form,
-                  lambda cycle: cards.release_dialog(cycle, locale=caller.locale), cycle_id=record_id(value))
+                  lambda cycle: evaluation_cards.release_dialog(cycle, locale=caller.locale), cycle_id=record_id(value))
 
 
 def release(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> dict:
@@ -61,12 +61,12 @@ def release(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -
     value = data.get("cycle_id")
     return submitted(deps, caller, data, calibration_actions.release_cycle, fields=(), activity=activity,
                      inputs=lambda _values: {"cycle_id": record_id(value)},
-                     again=lambda _values, words: cards.message_dialog(" ".join(words.values()),
-                                                                       locale=caller.locale))
+                     again=lambda _values, words: adaptive.message_dialog(" ".join(words.values()),
+                                                                          locale=caller.locale))
 
 
 def release_button_card(value: str, *, locale: str) -> dict:
     """Release pressed as a plain submit (an older card): a message cannot open a dialog, so offer the button."""
     button = {"type": "Action.Submit", "title": label("release_results", locale), "style": "destructive",
-              "data": cards.button_data(calibration_blocks.RELEASE_ACTION, value)}
-    return cards.text_card(label("release_results", locale), actions=[button])
+              "data": adaptive.button_data(calibration_blocks.RELEASE_ACTION, value)}
+    return adaptive.text_card(label("release_results", locale), actions=[button])

@@ -11,10 +11,11 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from actions import coaching as coaching_actions
+from actions import translation
 from actions.outcome import Outcome
 from handlers.forms import record_id
 from handlers.teams.context import FIELD_MAX, TeamsCaller, act, data_of, identify, stranger_card
-from prompts import cards
+from prompts import adaptive, coaching_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
 
@@ -24,25 +25,25 @@ if TYPE_CHECKING:
 
 
 def register(app: Any, deps: Deps) -> None:
-    @app.on_dialog_submit(cards.SUBMIT_REVIEW)
+    @app.on_dialog_submit(coaching_cards.SUBMIT_REVIEW)
     async def submit_review(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
         refused, outcome = await asyncio.to_thread(record_review, deps, caller, data_of(ctx), ctx.activity)
-        return refused if outcome is None else cards.close_dialog(outcome.reply["text"])
+        return refused if outcome is None else adaptive.close_dialog(outcome.reply["text"])
 
-    @app.on_dialog_submit(cards.SUBMIT_REFLECT)
+    @app.on_dialog_submit(coaching_cards.SUBMIT_REFLECT)
     async def submit_reflection(ctx: Any) -> dict:
         caller = await identify(ctx, deps)
         refused, outcome = await asyncio.to_thread(record_reflection, deps, caller, data_of(ctx), ctx.activity)
-        return refused if outcome is None else cards.close_dialog(outcome.reply["text"])
+        return refused if outcome is None else adaptive.close_dialog(outcome.reply["text"])
 
 
 def _stranger_dialog(deps: Deps, caller: TeamsCaller) -> dict:
-    return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+    return adaptive.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
 
 
 def _message_dialog(caller: TeamsCaller, error: str) -> dict:
-    return cards.message_dialog(error_text(error, caller.locale), locale=caller.locale)
+    return adaptive.message_dialog(error_text(error, caller.locale), locale=caller.locale)
 
 
 def text_fields(data: dict, keys: tuple[str, ...]) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -74,15 +75,15 @@ def _review_dialog(deps: Deps, caller: TeamsCaller, subject_id: int | None, week
     outcome = act(deps, caller, coaching_actions.week_to_review, subject_id=subject_id, week=week)
     if not outcome.ok:
         return _message_dialog(caller, outcome.errors[coaching_actions.REVIEW])
-    return cards.review_dialog(outcome.value, week=week, locale=caller.locale, values=values, errors=errors)
+    return coaching_cards.review_dialog(outcome.value, week=week, locale=caller.locale, values=values, errors=errors)
 
 
 def one_on_one_held(deps: Deps, caller: TeamsCaller, value: str) -> dict:
     """1:1 held: note the meeting; anyone but the report's manager or HR is refused."""
     outcome = act(deps, caller, coaching_actions.one_on_one_held, report_id=record_id(value))
     if not outcome.ok:
-        return cards.text_card(error_text(outcome.errors[coaching_actions.ONE_ON_ONE], caller.locale))
-    return cards.text_card(outcome.reply["text"])
+        return adaptive.text_card(error_text(outcome.errors[coaching_actions.ONE_ON_ONE], caller.locale))
+    return adaptive.text_card(outcome.reply["text"])
 
 
 # ---- the review dialog --------------------------------------------------------------------------
@@ -93,12 +94,12 @@ def record_review(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = N
     if caller.person is None:
         return _stranger_dialog(deps, caller), None
     subject_id, week = record_id(data.get("subject_id")), data.get("week")
-    values, errors = text_fields(data, cards.REVIEW_FIELDS)
+    values, errors = text_fields(data, coaching_cards.REVIEW_FIELDS)
     if errors:
         return _review_dialog(deps, caller, subject_id, week, values=values, errors=errors), None
-    form = coaching_actions.feedback_form(values, acknowledged=values.get("acknowledged") == cards.TOGGLE_ON)
+    form = coaching_actions.feedback_form(values, acknowledged=values.get("acknowledged") == coaching_cards.TOGGLE_ON)
     outcome = act(deps, caller, coaching_actions.review, activity=activity, subject_id=subject_id, week=week,
-                  form=form)
+                  form=form, translate=translation.offered(deps.assistant))
     if coaching_actions.REVIEW in outcome.errors:
         return _message_dialog(caller, outcome.errors[coaching_actions.REVIEW]), None
     if not outcome.ok:
@@ -117,7 +118,7 @@ def reflect_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
     feedback_id = record_id(value)
     if feedback_id is None:
         return _message_dialog(caller, "not_found")
-    return cards.reflect_dialog(feedback_id, locale=caller.locale)
+    return coaching_cards.reflect_dialog(feedback_id, locale=caller.locale)
 
 
 def record_reflection(deps: Deps, caller: TeamsCaller, data: dict,
@@ -128,14 +129,14 @@ def record_reflection(deps: Deps, caller: TeamsCaller, data: dict,
     feedback_id = record_id(data.get("feedback_id"))
     if feedback_id is None:
         return _message_dialog(caller, "not_found"), None
-    values, errors = text_fields(data, cards.REFLECT_FIELDS)
+    values, errors = text_fields(data, coaching_cards.REFLECT_FIELDS)
     if errors:
-        return cards.reflect_dialog(feedback_id, locale=caller.locale, values=values, errors=errors), None
+        return coaching_cards.reflect_dialog(feedback_id, locale=caller.locale, values=values, errors=errors), None
     outcome = act(deps, caller, coaching_actions.reflect, activity=activity, feedback_id=feedback_id,
                   will_do_differently=values.get("will_do_differently"), support_needed=values.get("support_needed"))
     if coaching_actions.REFLECTION in outcome.errors:
         return _message_dialog(caller, outcome.errors[coaching_actions.REFLECTION]), None
     if not outcome.ok:
-        return cards.reflect_dialog(feedback_id, locale=caller.locale, values=values,
-                                    errors=dict(outcome.errors)), None
+        return coaching_cards.reflect_dialog(feedback_id, locale=caller.locale, values=values,
+                                             errors=dict(outcome.errors)), None
     return {}, outcome

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from handlers.teams import checkins, goals, home, kudos
+from handlers.teams import assistant_settings, checkins, goals, home, kudos
 from handlers.teams.context import TeamsCaller, card_message, command_of, identify, stranger_card
 from handlers.teams.mentions import NOT_A_MENTION, Mention, leading_mention
-from prompts import cards, render
+from prompts import adaptive, goal_cards, render
 from prompts.render import label, mrkdwn_escape
 
 if TYPE_CHECKING:
@@ -55,13 +55,15 @@ def answer(deps: Deps, caller: TeamsCaller, text: str | None, who: Mention | Non
         return help_card(locale=locale)
     if command == "home":
         return home.home_card(deps, person, locale=locale)
+    if command == "assistant":  # HR: the assistant's features, each with an On/Off button
+        return assistant_settings.assistant_card(deps, caller)
     if command == "goal":
         if subcommand == "":
-            return cards.new_goal_button_card(locale=locale)
+            return goal_cards.new_goal_button_card(locale=locale)
         if subcommand == "list":
             return goals.goal_list(deps, person, who if argument else None, locale=locale)
         if subcommand == "help":
-            return cards.text_card(render("goal_help", locale))
+            return adaptive.text_card(render("goal_help", locale))
         return _not_understood(command, rest, "goal_help", locale=locale)
     if command == "checkin":
         if subcommand == "":
@@ -71,22 +73,24 @@ def answer(deps: Deps, caller: TeamsCaller, text: str | None, who: Mention | Non
         if subcommand in ("away", "back"):
             return checkins.away(deps, caller, argument if subcommand == "away" else "")
         if subcommand == "help":
-            return cards.text_card(render("checkin_help", locale))
+            return adaptive.text_card(render("checkin_help", locale))
         if subcommand == "here":
             return checkins.here(deps, caller)
         if subcommand in ("welcome", "start"):
             return checkins.welcome(deps, caller)
+        if subcommand == "questions":  # the team's or plan's own check-in questions (HR, the team's manager)
+            return checkins.questions_card(deps, caller, argument)
         return _not_understood(command, rest, "checkin_help", locale=locale)
     return _not_understood(command, rest, None, locale=locale)
 
 
 def help_card(*, locale: str) -> dict:
     """`help`: Slack's /goal and /checkin help, and `home`, which stands in for Slack's App Home."""
-    return cards.text_card("\n\n".join([render("goal_help", locale), render("checkin_help", locale),
-                                          label("teams_home_help", locale)]))
+    return adaptive.text_card("\n\n".join([render("goal_help", locale), render("checkin_help", locale),
+                                           label("teams_home_help", locale)]))
 
 
 def _not_understood(command: str, rest: str, help_name: str | None, *, locale: str) -> dict:
     intro = render("unknown_subcommand", locale, command=mrkdwn_escape(command), text=rest)
     helps = [help_name] if help_name else ["goal_help", "checkin_help"]
-    return cards.text_card("\n\n".join([intro, *(render(name, locale) for name in helps)]))
+    return adaptive.text_card("\n\n".join([intro, *(render(name, locale) for name in helps)]))

@@ -14,7 +14,7 @@ from microsoft_teams.api import Attachment, MessageActivityInput
 
 from actions.outcome import Asked, Outcome
 from actions.perform import deliver, perform
-from prompts import cards
+from prompts import adaptive
 from storage import people, surfaces, teams_links
 from storage.models import Person
 from storage.teams_links import ConversationRef
@@ -111,7 +111,7 @@ def stranger_card(deps: Deps, locale: str) -> dict:
     """Build the card for someone who is not in the org directory: who to ask."""
     with deps.sessions() as session:
         contacts = [p.name for p in people.hr_contacts(session)]
-    return cards.unknown_person_card(contacts, locale=locale)
+    return adaptive.unknown_person_card(contacts, locale=locale)
 
 
 def command_of(text: str | None) -> tuple[str, str]:
@@ -129,8 +129,8 @@ def data_of(ctx: Any) -> dict:
 
 
 def card_message(card: dict) -> MessageActivityInput:
-    """Wrap one of our Adaptive Cards (a dict from prompts.cards) as a message, sent exactly as built."""
-    attachment = Attachment(content_type=cards.CARD_CONTENT_TYPE, content=card)
+    """Wrap one of our Adaptive Cards (from prompts.adaptive or a feature's *_cards module) as a message, as built."""
+    attachment = Attachment(content_type=adaptive.CARD_CONTENT_TYPE, content=card)
     return MessageActivityInput(attachments=[attachment], summary=card.get("fallbackText"))
 
 
@@ -153,7 +153,7 @@ def act(deps: Deps, caller: TeamsCaller, action, /, *, activity: Any = None, **i
 
 def answer_card(deps: Deps, caller: TeamsCaller, action, /, **inputs) -> dict:
     """Run an action whose outcome is an answer, and show the answer as a card."""
-    return cards.card_from_block_kit(act(deps, caller, action, **inputs).reply)
+    return adaptive.card_from_block_kit(act(deps, caller, action, **inputs).reply)
 
 
 async def send_to_own_chat(ctx: Any, app: Any, deps: Deps, person: Person, card: dict) -> None:

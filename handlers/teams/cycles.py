@@ -7,21 +7,21 @@ from typing import TYPE_CHECKING, Any
 from actions import cycles as cycle_actions
 from handlers.teams.context import TeamsCaller
 from handlers.teams.evaluation_forms import Values, Words, on_submit, opened, submitted
-from prompts import cards, cycle_blocks
+from prompts import adaptive, cycle_blocks, evaluation_cards
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 
 def register(app: Any, deps: Deps) -> None:
-    on_submit(app, deps, cards.SUBMIT_OPEN_CYCLE, open_cycle)
+    on_submit(app, deps, evaluation_cards.SUBMIT_OPEN_CYCLE, open_cycle)
 
 
 def open_dialog(deps: Deps, caller: TeamsCaller, value: str = "", *, values: Values | None = None,
                 words: Words | None = None) -> dict:
     """Open a review cycle, on HR's button: the name, the scope, the dates and whether peers stay anonymous."""
-    return opened(deps, caller, cycle_actions.cycle_form, lambda teams: cards.dialog_from_modal(
-        cycle_blocks.open_cycle_modal(teams, locale=caller.locale), data={"action": cards.SUBMIT_OPEN_CYCLE},
+    return opened(deps, caller, cycle_actions.cycle_form, lambda teams: adaptive.dialog_from_modal(
+        cycle_blocks.open_cycle_modal(teams, locale=caller.locale), data={"action": evaluation_cards.SUBMIT_OPEN_CYCLE},
         locale=caller.locale, values=values, words=words))
 
 

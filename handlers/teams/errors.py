@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from handlers.teams.context import card_message
-from prompts import cards, render
+from prompts import adaptive, render
 from storage import people
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def register(app: Any, deps: Deps) -> None:
                 raise  # a failed dialog answers 500, and Teams shows its own error in the dialog
             locale = people.pick_locale(ctx.activity.locale, default=deps.settings.default_locale)
             try:
-                await ctx.send(card_message(cards.text_card(render("something_went_wrong", locale))))
+                await ctx.send(card_message(adaptive.text_card(render("something_went_wrong", locale))))
             except Exception as apology_error:
                 if not _refused(apology_error):
                     raise

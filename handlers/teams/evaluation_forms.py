@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from actions.outcome import Outcome
 from handlers.teams.context import TeamsCaller, act, data_of, identify, stranger_card
-from prompts import cards
+from prompts import adaptive
 from prompts.goal_blocks import error_text, modal_errors
 from prompts.render import label
 
@@ -37,11 +37,11 @@ def text_of(data: dict, key: str) -> str:
 
 def refusal(code: str, locale: str) -> dict:
     """A dialog saying why there is nothing to open or save, in Slack's words."""
-    return cards.message_dialog(error_text(code, locale), locale=locale)
+    return adaptive.message_dialog(error_text(code, locale), locale=locale)
 
 
 def stranger(deps: Deps, caller: TeamsCaller) -> dict:
-    return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+    return adaptive.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
 
 
 def opened(deps: Deps, caller: TeamsCaller, action, build: Callable[[Any], dict], /, **inputs) -> dict:
@@ -50,23 +50,27 @@ def opened(deps: Deps, caller: TeamsCaller, action, build: Callable[[Any], dict]
         return stranger(deps, caller)
     outcome = act(deps, caller, action, **inputs)
     if not outcome.ok:
-        return cards.message_dialog(" ".join(modal_errors(dict(outcome.errors), caller.locale).values()),
-                                    locale=caller.locale)
+        return adaptive.message_dialog(" ".join(modal_errors(dict(outcome.errors), caller.locale).values()),
+                                       locale=caller.locale)
     return build(outcome.value)
 
 
 def submitted(deps: Deps, caller: TeamsCaller, data: dict, action, /, *, fields: tuple[str, ...],
               inputs: Callable[[Values], dict], again: Callable[[Values, Words], dict], activity: Any = None,
-              words: Callable[[Outcome, str], Words] | None = None) -> dict:
+              words: Callable[[Outcome, str], Words] | None = None,
+              done: Callable[[Outcome], None] | None = None) -> dict:
     """Run `action` on a dialog's `fields`: closed with its answer (which reaches the person's chat as a notice),
-    or `again(values, words)`: the dialog once more, each error beside its field and what was typed kept."""
+    or `again(values, words)`: the dialog once more, each error beside its field and what was typed kept.
+    `done(outcome)` runs once the action succeeded, before the dialog closes (a Slack home tab to refresh)."""
     if caller.person is None:
         return stranger(deps, caller)
-    values, invalid = cards.form_fields(data, fields)
+    values, invalid = adaptive.form_fields(data, fields)
     if invalid:
         return again(values, modal_errors(invalid, caller.locale))
     outcome = act(deps, caller, action, activity=activity, **inputs(values))
     if not outcome.ok:
         shown = words(outcome, caller.locale) if words else modal_errors(dict(outcome.errors), caller.locale)
         return again(values, shown)
-    return cards.close_dialog(outcome.reply["text"])
+    if done is not None:
+        done(outcome)
+    return adaptive.close_dialog(outcome.reply["text"])

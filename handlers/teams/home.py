@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from handlers.home import load_home
 from handlers.teams.actions import action_of
 from handlers.teams.context import TeamsCaller, card_message, identify, stranger_card
-from prompts import cards
+from prompts import adaptive
 from prompts.home_blocks import PAGE_ACTION, HomePages, home_view
 from storage.models import Person
 
@@ -36,7 +36,7 @@ def home_card(deps: Deps, person: Person, *, locale: str, pages: HomePages | Non
     """Build what the person's Slack home shows, as a card: the same words, the same buttons."""
     with deps.sessions() as session:
         data = load_home(session, person, now=deps.clock.now(), default_zone=deps.settings.default_timezone)
-    return cards.card_from_block_kit(home_view(data, locale=locale, pages=pages))
+    return adaptive.card_from_block_kit(home_view(data, locale=locale, pages=pages))
 
 
 def page(deps: Deps, caller: TeamsCaller, value: str) -> dict:

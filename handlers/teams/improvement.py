@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from actions import improvement as improvement_actions
 from handlers.teams.context import TeamsCaller
 from handlers.teams.evaluation_forms import Values, Words, on_submit, opened, submitted, text_of
-from prompts import cards, improvement_blocks
+from prompts import adaptive, evaluation_cards, improvement_blocks
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -18,7 +18,7 @@ FIELDS = ("subject", *improvement_actions.FORM_FIELDS)
 
 
 def register(app: Any, deps: Deps) -> None:
-    on_submit(app, deps, cards.SUBMIT_IMPROVEMENT_PLAN, start)
+    on_submit(app, deps, evaluation_cards.SUBMIT_IMPROVEMENT_PLAN, start)
 
 
 def plan_dialog(deps: Deps, caller: TeamsCaller, value: str, *, values: Values | None = None,
@@ -27,9 +27,10 @@ def plan_dialog(deps: Deps, caller: TeamsCaller, value: str, *, values: Values |
     def build(form: improvement_actions.PlanForm) -> dict:
         modal = improvement_blocks.plan_modal(subject=form.subject.name if form.subject else None, value=form.value,
                                               locale=caller.locale)
-        return cards.dialog_from_modal(modal, data={"action": cards.SUBMIT_IMPROVEMENT_PLAN, "value": form.value},
-                                       locale=caller.locale, values=values, words=words,
-                                       people=[(person.name, str(person.id)) for person in form.candidates])
+        return adaptive.dialog_from_modal(modal, data={"action": evaluation_cards.SUBMIT_IMPROVEMENT_PLAN,
+                                                       "value": form.value},
+                                          locale=caller.locale, values=values, words=words,
+                                          people=[(person.name, str(person.id)) for person in form.candidates])
     return opened(deps, caller, improvement_actions.plan_form, build, value=value)
 
 

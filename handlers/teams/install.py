@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from handlers.teams.context import card_message, identify, stranger_card
-from prompts import cards
+from prompts import adaptive
 
 # Set by the server on an installationUpdate that was an app update (add-upgrade); the SDK keeps it among the
 # activity's extra fields.
@@ -25,7 +25,7 @@ def register(app: Any, deps: Deps) -> None:
         if caller.person is None:
             card = await asyncio.to_thread(stranger_card, deps, caller.locale)
         else:
-            card = cards.help_card(locale=caller.locale)
+            card = adaptive.help_card(locale=caller.locale)
         await ctx.send(card_message(card))
 
     @app.on_conversation_update

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from actions import kudos as kudos_actions
 from handlers.teams.context import TeamsCaller, act
 from handlers.teams.mentions import leading_mention, plain_mentions
-from prompts import cards
+from prompts import adaptive
 from prompts.goal_blocks import error_text
 
 if TYPE_CHECKING:
@@ -23,5 +23,5 @@ async def give(ctx: Any, app: Any, deps: Deps, caller: TeamsCaller, text: str) -
                                       message=plain_mentions(who.rest) if who.found else None,
                                       channel=deps.settings.kudos_channel)
     if not outcome.ok:
-        return cards.text_card(error_text(next(iter(outcome.errors.values())), caller.locale))
-    return cards.card_from_block_kit(outcome.reply)
+        return adaptive.text_card(error_text(next(iter(outcome.errors.values())), caller.locale))
+    return adaptive.card_from_block_kit(outcome.reply)

@@ -12,7 +12,7 @@ from actions import peers as peer_actions
 from handlers.forms import record_id
 from handlers.teams.context import TeamsCaller, act, stranger_card
 from handlers.teams.evaluation_forms import Values, Words, on_submit, opened, submitted, text_of
-from prompts import cards, peer_blocks
+from prompts import adaptive, evaluation_cards, peer_blocks
 from prompts.goal_blocks import modal_errors
 
 if TYPE_CHECKING:
@@ -22,8 +22,8 @@ FIELDS = ("peers",)
 
 
 def register(app: Any, deps: Deps) -> None:
-    on_submit(app, deps, cards.SUBMIT_PEERS, propose)
-    on_submit(app, deps, cards.SUBMIT_CHANGE_PEERS, change)
+    on_submit(app, deps, evaluation_cards.SUBMIT_PEERS, propose)
+    on_submit(app, deps, evaluation_cards.SUBMIT_CHANGE_PEERS, change)
 
 
 def _pair(value: str) -> tuple[int | None, int | None]:
@@ -43,9 +43,9 @@ def _builder(caller: TeamsCaller, *, submit: str, change: bool, values: Values |
                                         cycle=nomination.cycle.name,
                                         subject=nomination.subject.name if change else None, locale=caller.locale)
         chosen = values if values is not None else {"peers": ",".join(str(p.id) for p in nomination.peers)}
-        return cards.dialog_from_modal(modal, data={"action": submit, "value": form.value}, locale=caller.locale,
-                                       values=chosen, words=words,
-                                       people=[(person.name, str(person.id)) for person in form.candidates])
+        return adaptive.dialog_from_modal(modal, data={"action": submit, "value": form.value}, locale=caller.locale,
+                                          values=chosen, words=words,
+                                          people=[(person.name, str(person.id)) for person in form.candidates])
     return build
 
 
@@ -53,7 +53,7 @@ def choose_dialog(deps: Deps, caller: TeamsCaller, value: str, *, values: Values
                   words: Words | None = None) -> dict:
     """Choose peers, on the self-review request: the employee's choice, until their manager confirms it."""
     return opened(deps, caller, peer_actions.choose_form,
-                  _builder(caller, submit=cards.SUBMIT_PEERS, change=False, values=values, words=words),
+                  _builder(caller, submit=evaluation_cards.SUBMIT_PEERS, change=False, values=values, words=words),
                   cycle_id=record_id(value))
 
 
@@ -62,7 +62,8 @@ def change_dialog(deps: Deps, caller: TeamsCaller, value: str, *, values: Values
     """Change, on the manager's confirm request (or a peer's decline): the peers, for the manager only."""
     cycle_id, subject_id = _pair(value)
     return opened(deps, caller, peer_actions.change_form,
-                  _builder(caller, submit=cards.SUBMIT_CHANGE_PEERS, change=True, values=values, words=words),
+                  _builder(caller, submit=evaluation_cards.SUBMIT_CHANGE_PEERS, change=True, values=values,
+                           words=words),
                   cycle_id=cycle_id, subject_id=subject_id)
 
 
@@ -95,5 +96,5 @@ def confirm_as_proposed(deps: Deps, caller: TeamsCaller, value: str, activity: A
     outcome = act(deps, caller, peer_actions.confirm_peers, activity=activity, cycle_id=cycle_id,
                   subject_id=subject_id)
     if not outcome.ok:
-        return cards.text_card(" ".join(modal_errors(dict(outcome.errors), caller.locale).values()))
+        return adaptive.text_card(" ".join(modal_errors(dict(outcome.errors), caller.locale).values()))
     return None

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from actions import plans as plan_actions
 from handlers.teams.context import TeamsCaller
 from handlers.teams.evaluation_forms import Values, Words, on_submit, opened, submitted, text_of
-from prompts import cards, plan_blocks
+from prompts import adaptive, evaluation_cards, plan_blocks
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 
 def register(app: Any, deps: Deps) -> None:
-    on_submit(app, deps, cards.SUBMIT_EDIT_PLAN, save)
+    on_submit(app, deps, evaluation_cards.SUBMIT_EDIT_PLAN, save)
 
 
 def edit_dialog(deps: Deps, caller: TeamsCaller, value: str, *, values: Values | None = None,
@@ -23,8 +23,8 @@ def edit_dialog(deps: Deps, caller: TeamsCaller, value: str, *, values: Values |
     """Edit a plan (`value` its id) or start a new one (`value` "new") from the default plan; HR only."""
     def build(editor: plan_actions.PlanEditor) -> dict:
         modal = plan_blocks.plan_modal(editor.text, plan_id=editor.plan_id, teams=editor.teams, locale=caller.locale)
-        return cards.dialog_from_modal(modal, data={"action": cards.SUBMIT_EDIT_PLAN,
-                                                    "value": str(editor.plan_id or "")},
+        return adaptive.dialog_from_modal(modal, data={"action": evaluation_cards.SUBMIT_EDIT_PLAN,
+                                                       "value": str(editor.plan_id or "")},
                                        locale=caller.locale, values=values, words=words)
     return opened(deps, caller, plan_actions.plan_editor, build, value=value)
 

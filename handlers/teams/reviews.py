@@ -24,8 +24,9 @@ from actions.assistant import REVIEW_DRAFTS
 from actions.outcome import Outcome
 from handlers.forms import record_id
 from handlers.modals import REFUSALS
+from handlers.teams.assistant import invoke_assistant
 from handlers.teams.context import FIELD_MAX, TeamsCaller, act, data_of, identify, stranger_card
-from prompts import cards
+from prompts import adaptive, evaluation_cards, review_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label
 from storage import calibration, improvement, peers, reviews
@@ -56,7 +57,7 @@ def register(app: Any, deps: Deps) -> None:
         answer, outcome = await asyncio.to_thread(record, deps, caller, data_of(ctx), ctx.activity)
         if outcome is None:
             return answer
-        return cards.close_dialog(outcome.reply["text"])  # the thanks itself is the action's Tell, in their chat
+        return adaptive.close_dialog(outcome.reply["text"])  # the thanks itself is the action's Tell, in their chat
 
     def on_submit(record: Record):
         async def submit(ctx: Any) -> dict:
@@ -104,14 +105,14 @@ Inputs = Callable[[int, Values], dict]  # the action's inputs from the record's 
 
 
 def _refusal(code: str, locale: str) -> dict:
-    return cards.message_dialog(error_text(code, locale), locale=locale)
+    return adaptive.message_dialog(error_text(code, locale), locale=locale)
 
 
 def _opened(deps: Deps, caller: TeamsCaller, raw_id: Any, build: Build, *, values: Values | None = None,
             errors: Errors | None = None) -> dict:
     """The dialog `build` makes for the review id (forgeable), or Slack's refusal when storage refuses."""
     if caller.person is None:
-        return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+        return adaptive.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
     review_id = record_id(raw_id)
     if review_id is None:
         return _refusal(reviews.NOT_FOUND, caller.locale)
@@ -130,7 +131,7 @@ def _recorded(deps: Deps, caller: TeamsCaller, data: dict, activity: Any, build:
     refuses it then), is Slack's refusal as a message.
     """
     if caller.person is None:
-        return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale)), None
+        return adaptive.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale)), None
     review_id = record_id(data.get("review_id"))
     if review_id is None:
         return _refusal(reviews.NOT_FOUND, caller.locale), None
@@ -156,19 +157,23 @@ def _drafted(deps: Deps, caller: TeamsCaller, data: dict, kind: str,
              builder: Callable[[str, bool, str | None], Build]) -> dict:
     """The review dialog again, its empty text fields filled by the action's draft and its notice on top.
 
-    The button sends no inputs (a half-filled form would not pass the dialog's checks), so the dialog comes back
-    with what was saved before, and the draft where nothing was; nothing is saved until the person submits.
+    The button sends the inputs, so what was typed stays and the draft goes only where nothing is (a card from
+    before sends none: then what was saved before stays). Nothing is saved until the person submits. The model
+    gets what time Teams' invoke limit leaves; past it, the dialog comes back as it was with the timeout notice.
     """
     if caller.person is None:
-        return cards.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
+        return adaptive.dialog(label("app_name", caller.locale), stranger_card(deps, caller.locale))
     review_id = record_id(data.get("review_id"))
-    outcome = act(deps, caller, drafting.draft_review, kind=kind, review_id=review_id, assistant_=deps.assistant)
+    outcome = act(deps, caller, drafting.draft_review, kind=kind, review_id=review_id,
+                  assistant_=invoke_assistant(deps))
     if not outcome.ok:
         return _refusal(next(iter(outcome.errors.values())), caller.locale)
     draft = outcome.value
     notice = label(draft.notice, caller.locale) if draft.notice else None
-    answer = _opened(deps, caller, review_id, builder(caller.locale, _drafts_on(deps), notice))
-    return cards.with_draft(answer, draft.fields) if "task" in answer and answer["task"]["type"] == "continue" \
+    typed, _ = form_values(data)
+    answer = _opened(deps, caller, review_id, builder(caller.locale, _drafts_on(deps), notice),
+                     values=typed or None)
+    return review_cards.with_draft(answer, draft.fields) if "task" in answer and answer["task"]["type"] == "continue" \
         else answer
 
 
@@ -181,13 +186,13 @@ def self_review_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
 
 
 def _self_review_builder(locale: str, draft: bool = False, notice: str | None = None) -> Build:
-    return lambda session, person, review_id, values, errors: cards.self_review_dialog(
+    return lambda session, person, review_id, values, errors: review_cards.self_review_dialog(
         reviews.self_review_form(session, person, review_id), locale=locale, values=values, errors=errors,
         draft=draft, notice=notice)
 
 
 def record_self_review(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
-    if data.get(cards.DRAFT):
+    if data.get(review_cards.DRAFT):
         return _drafted(deps, caller, data, drafting.SELF, _self_review_builder), None
 
     def inputs(review_id: int, values: Values) -> dict:
@@ -208,13 +213,13 @@ def peer_review_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
 
 
 def _peer_review_builder(locale: str, draft: bool = False, notice: str | None = None) -> Build:
-    return lambda session, person, review_id, values, errors: cards.peer_review_dialog(
+    return lambda session, person, review_id, values, errors: review_cards.peer_review_dialog(
         peers.peer_review_form(session, person, review_id), locale=locale, values=values, errors=errors,
         draft=draft, notice=notice)
 
 
 def record_peer_review(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
-    if data.get(cards.DRAFT):
+    if data.get(review_cards.DRAFT):
         return _drafted(deps, caller, data, drafting.PEER, _peer_review_builder), None
 
     def inputs(review_id: int, values: Values) -> dict:
@@ -236,8 +241,8 @@ def _decline_builder(locale: str) -> Build:
         form = peers.peer_review_form(session, person, review_id)
         if form.review.state != peers.REQUESTED:
             raise reviews.ReviewError(peers.ALREADY_DONE)
-        return cards.decline_peer_review_dialog(form.review.id, subject=form.subject.name, locale=locale,
-                                                value=(values or {}).get("reason"), errors=errors)
+        return review_cards.decline_peer_review_dialog(form.review.id, subject=form.subject.name, locale=locale,
+                                                       value=(values or {}).get("reason"), errors=errors)
     return build
 
 
@@ -262,7 +267,8 @@ def _acknowledge_builder(locale: str) -> Build:
             raise reviews.ReviewError(reviews.NOT_FOUND)
         if result.acknowledged_at is not None:
             raise reviews.ReviewError(calibration.ALREADY_ACKNOWLEDGED)
-        return cards.acknowledge_dialog(review_id, locale=locale, value=(values or {}).get("response"), errors=errors)
+        return review_cards.acknowledge_dialog(review_id, locale=locale, value=(values or {}).get("response"),
+                                               errors=errors)
     return build
 
 
@@ -282,13 +288,13 @@ def manager_review_dialog(deps: Deps, caller: TeamsCaller, value: str) -> dict:
 
 
 def _manager_review_builder(locale: str, draft: bool = False, notice: str | None = None) -> Build:
-    return lambda session, person, review_id, values, errors: cards.manager_review_dialog(
+    return lambda session, person, review_id, values, errors: review_cards.manager_review_dialog(
         reviews.manager_review_form(session, person, review_id), locale=locale,
         anonymous_peer=label("anonymous_peer", locale), values=values, errors=errors, draft=draft, notice=notice)
 
 
 def record_manager_review(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = None) -> Recorded:
-    if data.get(cards.DRAFT):
+    if data.get(review_cards.DRAFT):
         return _drafted(deps, caller, data, drafting.MANAGER, _manager_review_builder), None
 
     def inputs(review_id: int, values: Values) -> dict:
@@ -314,7 +320,8 @@ def _commitments_builder(locale: str) -> Build:
         shown = improvement.view(session, person, plan_id)
         if shown.person.id != person.id:  # only the employee commits; their manager reads it
             raise improvement.ImprovementError(improvement.NOT_FOUND)
-        return cards.commitments_dialog(shown, locale=locale, value=(values or {}).get("commitments"), errors=errors)
+        return evaluation_cards.commitments_dialog(shown, locale=locale, value=(values or {}).get("commitments"),
+                                                   errors=errors)
     return build
 
 
@@ -335,7 +342,8 @@ def _check_builder(locale: str) -> Build:
         found = improvement.check_for(session, person, check_id)
         if found is None:
             raise improvement.ImprovementError(improvement.NOT_FOUND)
-        return cards.check_dialog(check_id, subject=found.person.name, locale=locale, values=values, errors=errors)
+        return evaluation_cards.check_dialog(check_id, subject=found.person.name, locale=locale, values=values,
+                                             errors=errors)
     return build
 
 
@@ -347,11 +355,11 @@ def record_check(deps: Deps, caller: TeamsCaller, data: dict, activity: Any = No
 
 # Each dialog's submit and the function that reads it and calls its action.
 SUBMITS: dict[str, Record] = {
-    cards.SUBMIT_SELF_REVIEW: record_self_review,
-    cards.SUBMIT_PEER_REVIEW: record_peer_review,
-    cards.SUBMIT_DECLINE_PEER_REVIEW: record_decline,
-    cards.SUBMIT_ACKNOWLEDGE: record_acknowledgement,
-    cards.SUBMIT_MANAGER_REVIEW: record_manager_review,
-    cards.SUBMIT_COMMITMENTS: record_commitments,
-    cards.SUBMIT_CHECK: record_check,
+    review_cards.SUBMIT_SELF_REVIEW: record_self_review,
+    review_cards.SUBMIT_PEER_REVIEW: record_peer_review,
+    review_cards.SUBMIT_DECLINE_PEER_REVIEW: record_decline,
+    review_cards.SUBMIT_ACKNOWLEDGE: record_acknowledgement,
+    review_cards.SUBMIT_MANAGER_REVIEW: record_manager_review,
+    evaluation_cards.SUBMIT_COMMITMENTS: record_commitments,
+    evaluation_cards.SUBMIT_CHECK: record_check,
 }

@@ -38,7 +38,7 @@ def click(web, user: str, message: dict, action_id: str, block_prefix: str = "")
 def check_in_li_lei(web) -> dict:
     """Friday 15:00 in Shanghai: Li Lei opens the check-in from the reminder, is told what is missing, submits."""
     assert web.post("/api/clock", json={"user": LI_LEI, "move": "friday"}).status_code == 200
-    assert click(web, LI_LEI, last_bot_message(web, LI_LEI, "签到"), "checkin_open").status_code == 200
+    assert click(web, LI_LEI, last_bot_message(web, LI_LEI, "该填写本周进展了"), "checkin_open").status_code == 200
     view_id = state(web, LI_LEI)["modal"]["view"]["id"]
     refused = web.post("/api/submit", json={"user": LI_LEI, "view_id": view_id,
                                             "values": {"confidence": "", "highlights": "两个大客户已续约"}}).json()
@@ -70,7 +70,7 @@ def test_the_friday_reminder_opens_a_checkin_that_shows_the_bots_inline_error_th
 
 def test_an_inline_error_is_drawn_under_its_field_with_what_was_typed_kept(web):
     web.post("/api/clock", json={"user": LI_LEI, "move": "friday"})
-    click(web, LI_LEI, last_bot_message(web, LI_LEI, "签到"), "checkin_open")
+    click(web, LI_LEI, last_bot_message(web, LI_LEI, "该填写本周进展了"), "checkin_open")
     view_id = state(web, LI_LEI)["modal"]["view"]["id"]
     web.post("/api/submit", json={"user": LI_LEI, "view_id": view_id, "values": {"highlights": "两个大客户已续约"}})
     fragment = web.get(f"/fragment?as={LI_LEI}").text

@@ -262,6 +262,19 @@ def test_it_counts_requested_reviews_past_due_in_open_cycles_by_their_authors_te
     assert result.organisation.overdue_reviews == 2
 
 
+def test_it_adds_up_the_overdue_reviews_of_every_open_cycle(session, now, small_org, org):
+    people = small_org
+    second_half, first_half = org.cycle("2026 H2"), org.cycle("2026 H1")
+    org.review(second_half, ReviewKind.SELF, people["alan"])  # the cycle's self reviews were due on the 20th
+    org.review(first_half, ReviewKind.SELF, people["lilei"])
+    org.review(first_half, ReviewKind.PEER, people["alan"], due=date(2026, 11, 2))
+
+    result = analytics.digest(session, week=WEEK, now=now)
+
+    assert figures(result, "Platform").overdue_reviews == 3
+    assert result.organisation.overdue_reviews == 3
+
+
 def test_it_counts_open_improvement_plans(session, now, small_org, org):
     people = small_org
     org.improvement_plan(people["katherine"], people["ada"])
@@ -328,6 +341,18 @@ def test_a_one_on_one_exactly_fourteen_days_ago_is_not_yet_overdue(session, now,
     support = figures(analytics.digest(session, week=WEEK, now=now), "Support")
 
     assert support.overdue_one_on_ones == [("Manager", "Late", 15)]
+
+
+def test_it_leaves_out_the_reports_of_a_manager_who_is_no_longer_active(session, now, org):
+    team = org.team("Support")
+    gone = org.person("Gone Manager", team, role=Role.MANAGER, active=False)
+    here = org.person("Here Manager", team, role=Role.MANAGER)
+    org.person("Left Behind", team, manager=gone)
+    org.person("Looked After", team, manager=here)
+
+    support = figures(analytics.digest(session, week=WEEK, now=now), "Support")
+
+    assert support.overdue_one_on_ones == [("Here Manager", "Looked After", None)]
 
 
 def test_the_organisations_lists_are_the_first_names_across_all_teams(session, now, org):

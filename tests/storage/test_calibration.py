@@ -45,7 +45,7 @@ def people(sessions, session: Session, clock) -> dict[str, Person]:
 
 @pytest.fixture
 def cycle(session: Session, people, clock) -> ReviewCycle:
-    return cycles.open_cycle(session, name="2026 H2", team="Platform", now=clock.now(), **DATES)
+    return cycles.open_cycle(session, name="2026 H2", team="Platform", now=clock.now(), peer_threshold=2, **DATES)
 
 
 def owed(session, cycle, author: Person, subject: Person, kind: str) -> Review:

@@ -671,7 +671,8 @@ def test_the_agenda_takes_a_fixed_number_of_queries_for_thirty_reports(session, 
     generated = [report for report in result.reports if report.person.slack_id.startswith("UR")]
     assert len(generated) == 30 and all(report.goals and report.open_actions for report in generated)
     assert len(statements) <= 12
-    assert len(statements) == 6 + 1 + 1  # agenda, managers_due, overdue_one_on_ones
+    # agenda (six, three for the early warnings, one for the custom questions' answers), managers_due, overdue
+    assert len(statements) == 6 + 3 + 1 + 1 + 1
 
 
 def test_a_checked_adjustment_commits_with_its_feedback_and_a_refusal_leaves_nothing(

@@ -149,7 +149,7 @@ def test_the_checkins_export_has_its_header_and_a_row(session, people):
     assert dict(zip(header, row, strict=True)) == {
         "week": "2026-W48", "person": "李雷", "email": "li.lei@example.com", "team": "Platform",
         "manager": "Ada Lovelace", "submitted_at": "2026-11-23T09:00:00Z", "late": "true", "confidence": "2",
-        "highlights": "上线了", "blockers": "", "help_needed": "评审",
+        "highlights": "上线了", "blockers": "", "help_needed": "评审", "answers": "",
     }
 
 
@@ -225,10 +225,10 @@ def test_json_is_an_array_one_object_per_line_that_round_trips(session, people):
     assert json.loads(text) == [
         {"week": "2026-W48", "person": "李雷", "email": "li.lei@example.com", "team": "Platform",
          "manager": "Ada Lovelace", "submitted_at": "2026-11-23T09:00:00Z", "late": False, "confidence": 4,
-         "highlights": AWKWARD, "blockers": None, "help_needed": None},
+         "highlights": AWKWARD, "blockers": None, "help_needed": None, "answers": None},
         {"week": "2026-W48", "person": "Alan Turing", "email": "alan@example.com", "team": "Platform",
          "manager": "Ada Lovelace", "submitted_at": "2026-11-23T09:00:00Z", "late": True, "confidence": None,
-         "highlights": None, "blockers": None, "help_needed": None},
+         "highlights": None, "blockers": None, "help_needed": None, "answers": None},
     ]
 
 

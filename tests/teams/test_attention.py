@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulator import SignedSlackClient
-from prompts import cards, checkin_blocks
+from prompts import checkin_blocks, checkin_cards
 from prompts.render import render
 from storage.models import Attention, CheckIn
 from tests.conftest import SIGNING_SECRET
@@ -51,7 +51,7 @@ class Surface:
             assert self.slack.view_submission("UEMP1", opened_view(self.emulator), values).status == 200
             return
         week = self.clock.now().strftime("%G-W%V")
-        response = self.teams.task_submit(self.alan, {"action": cards.SUBMIT_CHECKIN, "week": week, **values})
+        response = self.teams.task_submit(self.alan, {"action": checkin_cards.SUBMIT_CHECKIN, "week": week, **values})
         assert response.json()["task"]["type"] == "message", response.json()
 
     def open_alert(self) -> None:
@@ -147,7 +147,7 @@ def test_it_moves_a_blocker_from_open_to_seen_to_answered_to_resolved_telling_th
     record = attention(sessions)
     assert (record.state, record.resolved_at) == ("resolved", clock.now())
     assert contains(surface.texts_to("alan"), "Marked as resolved")
-    assert contains(surface.texts_to("ada"), "says the blocker in their check-in for 2026-W48 is resolved")
+    assert contains(surface.texts_to("ada"), "says the blocker in their check-in for the week of Nov 23 is resolved")
 
     surface.press_resolved()  # twice: the manager hears of it once
     assert sum("is resolved" in text for text in surface.texts_to("ada")) == 1

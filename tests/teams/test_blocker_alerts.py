@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulator import SignedSlackClient
-from prompts import cards, checkin_blocks
+from prompts import adaptive, checkin_blocks, checkin_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label, render
 from storage import notices
@@ -38,7 +38,8 @@ def check_in(teams, teams_server, teams_people, emulator):
             assert slack.slash_command("UEMP1", "/checkin").status == 200
             slack.view_submission("UEMP1", opened_view(emulator), values)
             return last_dm_text(emulator, "UEMP1")
-        response = teams.task_submit(teams_people.alan, {"action": cards.SUBMIT_CHECKIN, "week": "2026-W48", **values})
+        response = teams.task_submit(teams_people.alan, {"action": checkin_cards.SUBMIT_CHECKIN, "week": "2026-W48",
+                                                         **values})
         assert response.json()["task"]["type"] == "message", response.json()
         return response.json()["task"]["value"]
 
@@ -46,8 +47,8 @@ def check_in(teams, teams_server, teams_people, emulator):
 
 
 def alert_words(locale: str = "en") -> str:
-    return cards.teams_markdown(render("blocker_alert", locale, name="Alan Turing", week="2026-W48", confidence=2,
-                                       blockers=BLOCKED["blockers"], help_needed=BLOCKED["help_needed"]))
+    return adaptive.teams_markdown(render("blocker_alert", locale, name="Alan Turing", week="2026-W48", confidence=2,
+                                          blockers=BLOCKED["blockers"], help_needed=BLOCKED["help_needed"]))
 
 
 def alert_delivery(sessions) -> Delivery:
@@ -173,8 +174,8 @@ def test_the_managers_reply_in_teams_reaches_the_employee(check_in, teams, teams
     sent = teams.task_submit(ada, {**dialog["actions"][0]["data"], "reply": "I'll call legal today"})
     assert sent.status == 200 and not sent.body  # the dialog closes, as Slack's modal does
     [reply] = replies(connector, teams_people.alan)
-    assert reply == cards.teams_markdown(render("manager_reply", "en", manager="Ada Lovelace",
-                                                text="I'll call legal today")).replace("\n\n", "\n")
+    assert reply == adaptive.teams_markdown(render("manager_reply", "en", manager="Ada Lovelace",
+                                                   text="I'll call legal today")).replace("\n\n", "\n")
 
 
 def test_only_the_manager_or_hr_may_respond(check_in, teams, teams_people, ada, connector, sessions):
@@ -188,8 +189,9 @@ def test_only_the_manager_or_hr_may_respond(check_in, teams, teams_people, ada, 
     katherine = teams_people.katherine  # a colleague
     refused = dialog_card(teams.task_fetch(katherine, {"action": checkin_blocks.RESPOND_ACTION,
                                                        "value": str(checkin_id)}))
-    assert cards.plain_text(error_text("reply_not_allowed", "zh-CN")) in str(refused["body"])
+    assert adaptive.plain_text(error_text("reply_not_allowed", "zh-CN")) in str(refused["body"])
     for forged in (str(checkin_id), checkin_id, "99999999999999999999", "abc", None, ["1"]):
-        answer = teams.task_submit(katherine, {"action": cards.SUBMIT_REPLY, "checkin_id": forged, "reply": "gotcha"})
+        answer = teams.task_submit(katherine, {"action": checkin_cards.SUBMIT_REPLY, "checkin_id": forged,
+                                               "reply": "gotcha"})
         assert answer.status == 200 and "task" in answer.json()
     assert replies(connector, teams_people.alan) == []

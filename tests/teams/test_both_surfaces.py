@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prompts import cards
+from prompts import goal_cards
 from tests.slack_helpers import opened_view
 
 
@@ -16,7 +16,7 @@ def test_goals_written_in_slack_and_in_teams_are_the_same_records_in_both(teams,
         "unit": "customers", "due_date": "2027-03-31"}).json()
     slack.view_submission("UEMP1", {**coach["view"], "id": "V-confirm"}, {})  # the SMART coach: save unaligned
     asked = teams.task_submit(teams_people.alan, {
-        "action": cards.SUBMIT_NEW_GOAL, "title": "Cut onboarding to 5 days", "metric": "days to onboard",
+        "action": goal_cards.SUBMIT_NEW_GOAL, "title": "Cut onboarding to 5 days", "metric": "days to onboard",
         "start": "12", "target": "5", "unit": "days", "due_date": "2027-06-30", "weight": "", "description": ""})
     save = asked.json()["task"]["value"]["card"]["content"]["actions"][0]
     assert teams.task_submit(teams_people.alan, save["data"]).json()["task"]["type"] == "message"

@@ -7,7 +7,7 @@ import pytest
 
 from bot.teams_emulator import card_texts
 from handlers.teams.context import card_message
-from prompts import cards, checkin_blocks, kudos_blocks
+from prompts import adaptive, checkin_blocks, kudos_blocks
 from prompts.blocks import markdown_message
 from prompts.coaching_blocks import ONE_ON_ONE_ACTION
 from prompts.goal_blocks import APPROVE_ACTION
@@ -42,15 +42,15 @@ def message_bytes(card: dict) -> int:
 
 
 def test_a_section_becomes_text_blocks_in_teams_markdown():
-    card = cards.card_from_block_kit(markdown_message("*Your goals*\n• Ship &lt;beta&gt; &amp; docs"))
-    assert card["type"] == "AdaptiveCard" and card["version"] == cards.CARD_VERSION
+    card = adaptive.card_from_block_kit(markdown_message("*Your goals*\n• Ship &lt;beta&gt; &amp; docs"))
+    assert card["type"] == "AdaptiveCard" and card["version"] == adaptive.CARD_VERSION
     assert card_texts(card) == ["**Your goals**", "• Ship <beta> & docs"]
     assert all(block["wrap"] for block in card["body"])
     assert card["fallbackText"] == "Your goals\n• Ship <beta> & docs"
 
 
 def test_section_fields_and_a_header_and_context():
-    card = cards.card_from_block_kit({"text": "fallback", "blocks": [
+    card = adaptive.card_from_block_kit({"text": "fallback", "blocks": [
         {"type": "header", "text": plain("Weekly digest")},
         {"type": "section", "fields": [mrkdwn("*Checked in*\n8 of 10"), plain("Confidence 3.6")]},
         {"type": "context", "elements": [mrkdwn("_updated_ *today*"), {"type": "image", "image_url": "https://x/i.png",
@@ -65,14 +65,14 @@ def test_section_fields_and_a_header_and_context():
 
 
 def test_a_divider_draws_a_line_above_what_follows():
-    card = cards.card_from_block_kit({"text": "t", "blocks": [
+    card = adaptive.card_from_block_kit({"text": "t", "blocks": [
         {"type": "section", "text": mrkdwn("one")}, {"type": "divider"}, {"type": "section", "text": mrkdwn("two")},
         {"type": "divider"}]})
     assert [(b["text"], b.get("separator")) for b in card["body"]] == [("one", None), ("two", True)]
 
 
 def test_buttons_send_their_action_id_and_value_back():
-    card = cards.card_from_block_kit({"text": "t", "blocks": [
+    card = adaptive.card_from_block_kit({"text": "t", "blocks": [
         {"type": "actions", "elements": [
             button(APPROVE_ACTION, "Approve", "17", style="primary"),
             button(ONE_ON_ONE_ACTION, "1:1 held", style="danger"),
@@ -87,7 +87,7 @@ def test_buttons_send_their_action_id_and_value_back():
 
 
 def test_a_section_accessory_button_follows_its_text_and_a_dialog_button_asks_for_task_fetch():
-    card = cards.card_from_block_kit({"text": "t", "blocks": [
+    card = adaptive.card_from_block_kit({"text": "t", "blocks": [
         {"type": "section", "text": mrkdwn("A blocker"), "accessory": button(checkin_blocks.RESPOND_ACTION, "Respond",
                                                                               "42")},
         {"type": "image", "image_url": "https://example.com/chart.png", "alt_text": "chart"},
@@ -102,10 +102,10 @@ def test_a_section_accessory_button_follows_its_text_and_a_dialog_button_asks_fo
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_checkin_reminder_keeps_its_words_and_three_buttons(locale):
-    card = cards.card_from_block_kit(checkin_blocks.reminder(name="Alan", week="2026-W48", follow_up=False,
-                                                             locale=locale))
+    card = adaptive.card_from_block_kit(checkin_blocks.reminder(name="Alan", week="2026-W48", follow_up=False,
+                                                                locale=locale))
     words = render("checkin_reminder", locale, name="Alan", week="2026-W48", follow_up=False)
-    assert card_texts(card) == [cards.teams_markdown(words)]
+    assert card_texts(card) == [adaptive.teams_markdown(words)]
     now, two_hours, morning = actions_of(card)
     assert now["title"] == label("check_in_now", locale)
     assert now["data"] == {"msteams": {"type": "task/fetch"}, "action": checkin_blocks.OPEN_CHECKIN_ACTION,
@@ -116,22 +116,22 @@ def test_the_checkin_reminder_keeps_its_words_and_three_buttons(locale):
 
 
 def test_every_button_whose_slack_action_opens_a_modal_opens_a_dialog():
-    for action_id in cards.DIALOG_ACTIONS:
-        [action] = actions_of(cards.card_from_block_kit({"blocks": [{"type": "actions", "elements": [
+    for action_id in adaptive.DIALOG_ACTIONS:
+        [action] = actions_of(adaptive.card_from_block_kit({"blocks": [{"type": "actions", "elements": [
             button(action_id, "Open", "1")]}]}))
         assert action["data"]["msteams"] == {"type": "task/fetch"}, action_id
 
 
 def test_a_slack_channel_reference_reads_as_its_name():
-    card = cards.card_from_block_kit(kudos_blocks.kudos_sent(receiver="李雷", channel="CKUDOS", locale="en"))
+    card = adaptive.card_from_block_kit(kudos_blocks.kudos_sent(receiver="李雷", channel="CKUDOS", locale="en"))
     assert "#CKUDOS" in card_texts(card)[0] and "<#" not in card_texts(card)[0]
-    assert cards.teams_markdown("in <#C1|kudos> by <@U1|ada>") == "in #kudos by @U1"
+    assert adaptive.teams_markdown("in <#C1|kudos> by <@U1|ada>") == "in #kudos by @U1"
 
 
 def test_text_without_blocks_and_an_empty_message_still_make_a_card():
-    assert card_texts(cards.card_from_block_kit({"text": "*only* text"})) == ["**only** text"]
+    assert card_texts(adaptive.card_from_block_kit({"text": "*only* text"})) == ["**only** text"]
     for nothing in ({}, {"blocks": []}, None, "text", []):
-        card = cards.card_from_block_kit(nothing)
+        card = adaptive.card_from_block_kit(nothing)
         assert card["body"] and card["fallbackText"]
 
 
@@ -149,13 +149,13 @@ def test_text_without_blocks_and_an_empty_message_still_make_a_card():
     {"text": "\ud800 lone surrogate", "blocks": [{"type": "section", "text": mrkdwn("bad \udfff")}]},
 ])
 def test_it_never_fails_on_blocks_it_does_not_know(junk):
-    card = cards.card_from_block_kit(junk)
+    card = adaptive.card_from_block_kit(junk)
     json.dumps(card, ensure_ascii=False).encode()  # serialisable as Teams needs it
     assert card["fallbackText"]
 
 
 def test_unknown_blocks_show_their_text():
-    card = cards.card_from_block_kit({"blocks": [{"type": "video", "text": plain("a video")}]})
+    card = adaptive.card_from_block_kit({"blocks": [{"type": "video", "text": plain("a video")}]})
     assert card_texts(card) == ["a video"]
 
 
@@ -168,7 +168,7 @@ def test_random_block_kit_never_raises():
         block = {"type": rng.choice(kinds)}
         for key in rng.sample(["text", "fields", "accessory", "elements", "image_url", "alt_text"], 3):
             block[key] = rng.choice(values) if rng.random() < 0.7 else [rng.choice(values) for _ in range(3)]
-        card = cards.card_from_block_kit({"text": rng.choice(values), "blocks": [block, rng.choice(values)]})
+        card = adaptive.card_from_block_kit({"text": rng.choice(values), "blocks": [block, rng.choice(values)]})
         assert card["type"] == "AdaptiveCard" and card["fallbackText"]
 
 
@@ -177,22 +177,22 @@ def test_a_long_message_is_cut_with_an_ellipsis_line_within_teams_limit_and_keep
     message = {"text": lines, "blocks": [
         {"type": "section", "text": mrkdwn(lines)},
         {"type": "actions", "elements": [button(checkin_blocks.OPEN_CHECKIN_ACTION, "Check in now", "2026-W48")]}]}
-    card = cards.card_from_block_kit(message)
+    card = adaptive.card_from_block_kit(message)
     assert message_bytes(card) < TEAMS_MESSAGE_MAX_BYTES
     texts = card_texts(card)
-    assert texts[0].startswith("• **Goal 0**") and texts[-1] == cards.ELLIPSIS
+    assert texts[0].startswith("• **Goal 0**") and texts[-1] == adaptive.ELLIPSIS
     assert len(texts) < 400
     assert [a["title"] for a in actions_of(card)] == ["Check in now"]  # buttons survive the cut
-    assert len(card["fallbackText"]) <= cards.FALLBACK_MAX
+    assert len(card["fallbackText"]) <= adaptive.FALLBACK_MAX
 
 
 def test_one_huge_line_is_shortened_not_dropped():
-    card = cards.card_from_block_kit({"blocks": [{"type": "section", "text": mrkdwn("长" * 40_000)}]})
+    card = adaptive.card_from_block_kit({"blocks": [{"type": "section", "text": mrkdwn("长" * 40_000)}]})
     first, last = card_texts(card)
-    assert first.startswith("长" * 1000) and first.endswith(cards.ELLIPSIS) and last == cards.ELLIPSIS
+    assert first.startswith("长" * 1000) and first.endswith(adaptive.ELLIPSIS) and last == adaptive.ELLIPSIS
     assert message_bytes(card) < TEAMS_MESSAGE_MAX_BYTES
 
 
 def test_a_message_within_the_limit_is_not_cut():
-    card = cards.card_from_block_kit(markdown_message("\n".join(f"line {i}" for i in range(100))))
-    assert len(card_texts(card)) == 100 and cards.ELLIPSIS not in card_texts(card)
+    card = adaptive.card_from_block_kit(markdown_message("\n".join(f"line {i}" for i in range(100))))
+    assert len(card_texts(card)) == 100 and adaptive.ELLIPSIS not in card_texts(card)

@@ -15,7 +15,7 @@ from tests.conftest import BOT_TOKEN
 from tests.teams.conftest import CLIENT_ID, TENANT_ID
 
 FRIDAY_3PM_SHANGHAI = "2026-11-27T15:00:00+08:00"
-REMINDER = "该填写本周签到了"
+REMINDER = "该填写本周进展了"
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from actions.coaching import feedback_form
 from bot.emulator import SignedSlackClient
-from prompts import cards, coaching_blocks
+from prompts import adaptive, coaching_blocks, coaching_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label, render
 from storage import coaching, notices
@@ -65,7 +65,7 @@ def count(sessions, model) -> int:
 
 def shown(surface: str, text: str) -> str:
     """How an answer's words read on a surface: Slack's mrkdwn as sent, Teams' dialog closing as plain text."""
-    return text if surface == "slack" else cards.plain_text(text)
+    return text if surface == "slack" else adaptive.plain_text(text)
 
 
 def review(surface: str, slack, teams, emulator, ada, subject_id: int, values: dict) -> str:
@@ -75,7 +75,8 @@ def review(surface: str, slack, teams, emulator, ada, subject_id: int, values: d
                            message=EMPTY_MESSAGE)
         assert slack.view_submission("UMGR1", opened_view(emulator), values).status == 200
         return last_dm_text(emulator, "UMGR1")
-    answer = teams.task_submit(ada, {"action": cards.SUBMIT_REVIEW, "subject_id": subject_id, "week": WEEK, **values})
+    answer = teams.task_submit(ada, {"action": coaching_cards.SUBMIT_REVIEW, "subject_id": subject_id, "week": WEEK,
+                                     **values})
     assert answer.json()["task"]["type"] == "message", answer.json()
     return answer.json()["task"]["value"]
 
@@ -100,7 +101,7 @@ def test_feedback_reaches_the_employee_where_they_are_in_their_language_without_
         "assessment": "needs_attention", "private_notes": NOTES})
     assert told == shown(surface, render("feedback_sent", "en", name="李雷", week=WEEK))
     [feedback] = connector.sent_to(teams_people.li_lei.personal_conversation_id)
-    assert "Ada Lovelace 给了你 2026-W48 的反馈" in feedback.text and "需要关注" in feedback.text
+    assert "Ada Lovelace 给了你11月23日那一周的反馈" in feedback.text and "需要关注" in feedback.text
     assert "Escalate sooner next time" in feedback.text and NOTES not in str(feedback.activity)
     assert dms_to(emulator, "UEMP2") == []  # once, where he is
     [notice] = notices_to(sessions, li_id)
@@ -163,7 +164,7 @@ def test_one_on_one_held_is_logged_once_and_refused_to_a_colleague_in_the_same_w
         return only_reply(connector, user)
 
     logged = render("one_on_one_logged", "en", name="Alan Turing")
-    assert press("UMGR1", ada, alan_id) == (logged if surface == "slack" else cards.teams_markdown(logged))
+    assert press("UMGR1", ada, alan_id) == (logged if surface == "slack" else adaptive.teams_markdown(logged))
     press("UMGR1", ada, alan_id)  # a second press is the same meeting
     assert count(sessions, OneOnOne) == 1
     emulator.add_user("UEMP3", name="Katherine Johnson", email="kj@example.com", locale="zh-CN")
@@ -188,7 +189,7 @@ def reflect(surface: str, slack, teams, emulator, li_lei, feedback_id: int, valu
                            message={**EMPTY_MESSAGE, "channel": "DUEMP2"})
         assert slack.view_submission("UEMP2", opened_view(emulator), values).status == 200
         return last_dm_text(emulator, "UEMP2")
-    answer = teams.task_submit(li_lei, {"action": cards.SUBMIT_REFLECT, "feedback_id": feedback_id, **values})
+    answer = teams.task_submit(li_lei, {"action": coaching_cards.SUBMIT_REFLECT, "feedback_id": feedback_id, **values})
     assert answer.json()["task"]["type"] == "message", answer.json()
     return answer.json()["task"]["value"]
 
@@ -204,7 +205,7 @@ def test_the_reflection_reaches_the_manager_who_wrote_the_feedback_in_her_langua
                    {"will_do_differently": "下次更早上报", "support_needed": "每周和法务同步一次"})
     assert told == shown(surface, render("reflection_sent", "zh-CN", manager="Ada Lovelace"))
     [reflection] = dms_to(emulator, "UMGR1")
-    assert "李雷 reflected on your feedback for 2026-W48" in reflection["text"]
+    assert "李雷 reflected on your feedback for the week of Nov 23" in reflection["text"]
     assert "下次更早上报" in reflection["text"] and "每周和法务同步一次" in reflection["text"]
     [notice] = notices_to(sessions, id_of(sessions, "UMGR1"))
     assert notice.status == "sent"
@@ -245,7 +246,7 @@ def test_kudos_to_the_kudos_channel_are_posted_once_through_the_notices_log_in_t
     deps.settings = replace(deps.settings, kudos_channel="CKUDOS")
     answer = give_kudos(surface, slack_client, teams, teams_people, "great demo")
     sent = render("kudos_sent", "en", receiver="李雷", channel="CKUDOS")
-    assert answer == (sent if surface == "slack" else cards.teams_markdown(sent))
+    assert answer == (sent if surface == "slack" else adaptive.teams_markdown(sent))
     [post] = [m for m in emulator.messages if m["channel"] == "CKUDOS"]
     assert post["text"] == render("kudos_post", "en", giver="Alan Turing", receiver="李雷", message="great demo")
     [notice] = notices_to(sessions, id_of(sessions, "UEMP2"))  # recorded against whom it praises
@@ -260,7 +261,7 @@ def test_kudos_to_yourself_are_refused_in_the_same_words_and_nothing_is_sent(
 ):
     answer = give_kudos(surface, slack_client, teams, teams_people, "great work by me", to_self=True)
     refusal = error_text("kudos_self", "en")
-    assert answer == (refusal if surface == "slack" else cards.teams_markdown(refusal))
+    assert answer == (refusal if surface == "slack" else adaptive.teams_markdown(refusal))
     assert count(sessions, Kudos) == 0
     with sessions() as session:
         assert session.exec(select(Delivery).where(Delivery.job == notices.JOB)).all() == []

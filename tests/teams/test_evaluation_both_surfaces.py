@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulator import SignedSlackClient
-from prompts import cards, cycle_blocks, improvement_blocks, peer_blocks
+from prompts import cycle_blocks, evaluation_cards, improvement_blocks, peer_blocks
 from prompts.goal_blocks import error_text
 from storage import cycles, notices
 from storage.models import Delivery, ImprovementPlan, Review, ReviewCycle
@@ -71,7 +71,7 @@ def test_proposed_peers_reach_the_manager_where_she_is_once(surface, slack, team
         assert slack.view_submission("UEMP2", opened_view(emulator), {"peers": ["UEMP1", "UEMP3"]}).status == 200
         assert "Alan Turing" in last_dm_text(emulator, "UEMP2")
     else:
-        done = teams.task_submit(teams_people.li_lei, {"action": cards.SUBMIT_PEERS, "value": str(cycle_id),
+        done = teams.task_submit(teams_people.li_lei, {"action": evaluation_cards.SUBMIT_PEERS, "value": str(cycle_id),
                                                        "peers": f"{alan},{katherine}"}).json()
         assert done["task"]["type"] == "message"
     [request] = connector.sent_to(ada.personal_conversation_id)
@@ -97,7 +97,7 @@ def test_choosing_yourself_as_a_peer_is_refused_and_nothing_is_written(surface, 
         assert refused.json()["errors"] == {"peers": error_text("peer_self", "zh-CN")}
     else:
         refused = dialog_card(teams.task_submit(teams_people.li_lei, {
-            "action": cards.SUBMIT_PEERS, "value": str(cycle_id), "peers": f"{li},{alan}"}))
+            "action": evaluation_cards.SUBMIT_PEERS, "value": str(cycle_id), "peers": f"{li},{alan}"}))
         assert f"⚠️ {error_text('peer_self', 'zh-CN')}" in str(refused["body"])
     with sessions() as session:
         assert session.exec(select(Review).where(Review.kind == "peer")).all() == []
@@ -112,7 +112,7 @@ def test_a_cycle_with_dates_out_of_order_is_refused_on_the_self_due_date(surface
         slack.block_action("UHR1", cycle_blocks.OPEN_CYCLE_ACTION, message=NO_MESSAGE)
         errors = slack.view_submission("UHR1", opened_view(emulator), values).json()["errors"]
     else:
-        card = dialog_card(teams.task_submit(grace, {"action": cards.SUBMIT_OPEN_CYCLE, **values}))
+        card = dialog_card(teams.task_submit(grace, {"action": evaluation_cards.SUBMIT_OPEN_CYCLE, **values}))
         errors = {card["body"][i]["id"]: card["body"][i + 1]["text"].removeprefix("⚠️ ")
                   for i in range(len(card["body"]) - 1) if card["body"][i + 1].get("color") == "Attention"}
     assert list(errors) == ["self_due"] and errors["self_due"].startswith("The dates are out of order")
@@ -134,7 +134,7 @@ def test_an_improvement_plan_reaches_the_employee_where_they_are(surface, slack,
             **form, "causes": ["circumstances"], "subject": "UEMP2"}).status == 200
     else:
         [li] = peer_ids(sessions, "UEMP2")
-        done = teams.task_submit(ada, {"action": cards.SUBMIT_IMPROVEMENT_PLAN, "value": "", **form,
+        done = teams.task_submit(ada, {"action": evaluation_cards.SUBMIT_IMPROVEMENT_PLAN, "value": "", **form,
                                        "subject": str(li)}).json()
         assert done["task"]["type"] == "message"
     [plan] = connector.sent_to(li_lei.personal_conversation_id)
@@ -160,7 +160,8 @@ def test_a_manager_who_has_left_is_not_asked_to_confirm_peers(surface, slack, te
         assert slack.view_submission("UEMP2", opened_view(emulator), {"peers": ["UEMP1", "UEMP3"]}).status == 200
         thanks = last_dm_text(emulator, "UEMP2")
     else:
-        thanks = teams.task_submit(teams_people.li_lei, {"action": cards.SUBMIT_PEERS, "value": str(cycle_id),
-                                                         "peers": f"{alan},{katherine}"}).json()["task"]["value"]
+        thanks = teams.task_submit(teams_people.li_lei, {"action": evaluation_cards.SUBMIT_PEERS,
+                                                         "value": str(cycle_id), "peers": f"{alan},{katherine}"})
+        thanks = thanks.json()["task"]["value"]
     assert "Alan Turing" in thanks and "Ada Lovelace" not in thanks
     assert connector.sent_to(ada.personal_conversation_id) == [] and dms_to(emulator, "UMGR1") == []

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from bot.emulator import SignedSlackClient
-from prompts import cards, goal_blocks
+from prompts import adaptive, goal_blocks, goal_cards
 from prompts.goal_blocks import error_text
 from prompts.render import render
 from storage import notices
@@ -60,7 +60,7 @@ def propose(slack, teams, alan, emulator):
             assert slack.view_submission("UEMP1", {**coach["view"], "id": "V-confirm"}, {}).json() == {
                 "response_action": "clear"}
             return last_dm_text(emulator, "UEMP1")
-        response = teams.task_submit(alan, {"action": cards.SUBMIT_NEW_GOAL, "confirmed": True, "form": GOOD})
+        response = teams.task_submit(alan, {"action": goal_cards.SUBMIT_NEW_GOAL, "confirmed": True, "form": GOOD})
         assert response.json()["task"]["type"] == "message", response.json()
         return response.json()["task"]["value"]
 
@@ -95,7 +95,7 @@ def decide_from(surface: str, slack, teams, emulator, user, slack_id: str, goal:
         return slack.view_submission(slack_id, opened_view(emulator), {"comment": comment})
     if comment is None:
         return teams.card_submit(user, {"action": goal_blocks.APPROVE_ACTION, "value": str(goal.id)})
-    return teams.task_submit(user, {"action": cards.SUBMIT_RETURN_GOAL, "goal_id": goal.id, "comment": comment})
+    return teams.task_submit(user, {"action": goal_cards.SUBMIT_RETURN_GOAL, "goal_id": goal.id, "comment": comment})
 
 
 @pytest.mark.parametrize("surface", SURFACES)
@@ -108,7 +108,8 @@ def test_a_proposed_goal_asks_the_manager_once_where_she_is_and_tells_the_author
     goal = only_goal(sessions)
     assert goal.approval == "proposed"
     [request] = requests_to(connector, ada)
-    assert cards.teams_markdown(render("goal_approval_request", "en", owner="Alan Turing", parent="")) in request.text
+    words = render("goal_approval_request", "en", owner="Alan Turing", parent="")
+    assert adaptive.teams_markdown(words) in request.text
     assert [m for m in dms_to(emulator, "UMGR1") if "proposed a goal" in visible_text(m)] == []  # Teams only
     [asked] = notices_to(sessions, "UMGR1")
     assert (asked.status, asked.channel) == ("sent", f"teams:{ada.personal_conversation_id}"[:64])
@@ -148,7 +149,7 @@ def test_the_owner_hears_the_decision_where_he_is_whichever_surface_the_manager_
     assert only_goal(sessions).approval == "approved"
     told = render("goal_decided", "en", approved=True, decider="Ada Lovelace", title=GOOD["title"], comment="",
                   parent="")
-    assert replies(connector, alan) == [cards.teams_markdown(told).replace("\n\n", "\n").strip()]
+    assert replies(connector, alan) == [adaptive.teams_markdown(told).replace("\n\n", "\n").strip()]
     assert len(dms_to(emulator, "UEMP1")) == before  # told once, in Teams, where he is
     assert [n.status for n in notices_to(sessions, "UEMP1")] == ["sent", "sent"]  # goal saved, goal decided
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.emulator import SignedSlackClient
 from bot.slack_client import make_web_client
-from prompts import cards, review_blocks
+from prompts import adaptive, review_blocks, review_cards
 from prompts.goal_blocks import error_text
 from scheduler import JobContext
 from scheduler.registry import find_job
@@ -80,8 +80,9 @@ def submit(slack, teams, asked, ada, emulator):
 
     def submit_from(surface: str, slack_id: str, kind: str, review: Review, values: dict, *,
                     opened_by: str | None = None) -> dict[str, str]:
-        opener, submitter = (review_blocks.OPEN_SELF_REVIEW_ACTION, cards.SUBMIT_SELF_REVIEW) \
-            if kind == ReviewKind.SELF else (review_blocks.OPEN_MANAGER_REVIEW_ACTION, cards.SUBMIT_MANAGER_REVIEW)
+        opener, submitter = (review_blocks.OPEN_SELF_REVIEW_ACTION, review_cards.SUBMIT_SELF_REVIEW) \
+            if kind == ReviewKind.SELF else \
+            (review_blocks.OPEN_MANAGER_REVIEW_ACTION, review_cards.SUBMIT_MANAGER_REVIEW)
         if surface == "slack":
             slack.block_action(opened_by or slack_id, opener, str(review.id))
             response = slack.view_submission(slack_id, opened_view(emulator), values)
@@ -122,7 +123,7 @@ def test_a_self_review_missing_a_rating_is_refused_then_recorded_and_its_thanks_
     if surface == "slack":
         assert last_dm_text(emulator, "UEMP2") == thanks and in_teams == []
     else:
-        assert in_teams == [cards.teams_markdown(thanks).strip()]
+        assert in_teams == [adaptive.teams_markdown(thanks).strip()]
     with sessions() as session:
         [delivery] = session.exec(select(Delivery).where(Delivery.job == notices.JOB,
                                                          Delivery.person_id == stored.author_id)).all()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from prompts import cards, goal_blocks
+from prompts import adaptive, goal_blocks, goal_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label, render
 from storage.models import Goal, GoalChange
@@ -34,7 +34,7 @@ def li_lei(teams, teams_people):
 
 def propose(teams, user) -> None:
     """Propose a goal from the Teams dialog, confirming past the SMART coach's warning (it supports no goal)."""
-    response = teams.task_submit(user, {"action": cards.SUBMIT_NEW_GOAL, "confirmed": True, "form": GOOD})
+    response = teams.task_submit(user, {"action": goal_cards.SUBMIT_NEW_GOAL, "confirmed": True, "form": GOOD})
     assert response.json()["task"]["type"] == "message", response.json()
 
 
@@ -80,7 +80,7 @@ def test_a_goal_proposed_in_teams_asks_the_manager_in_teams_and_approve_tells_th
 
     request = request_to(connector, ada)
     asked = render("goal_approval_request", "en", owner="李雷", parent="")
-    assert cards.teams_markdown(asked) in request.text and GOOD["title"] in request.text
+    assert adaptive.teams_markdown(asked) in request.text and GOOD["title"] in request.text
     approve = button(request.cards[0], goal_blocks.APPROVE_ACTION)
     back = button(request.cards[0], goal_blocks.RETURN_ACTION)
     assert (approve["title"], approve["data"]) == (label("approve", "en"),
@@ -93,10 +93,10 @@ def test_a_goal_proposed_in_teams_asks_the_manager_in_teams_and_approve_tells_th
     recorded = render("goal_decision_recorded", "en", approved=True, owner="李雷", title=GOOD["title"], comment="")
     [update] = [p for p in connector.posted if p.operation == "update"]
     assert (update.conversation_id, update.activity_id) == (ada.personal_conversation_id, REQUEST_ID)
-    assert update.text == cards.teams_markdown(recorded)  # the buttons are gone, as on Slack
+    assert update.text == adaptive.teams_markdown(recorded)  # the buttons are gone, as on Slack
     told = render("goal_decided", "zh-CN", approved=True, decider="Ada Lovelace", title=GOOD["title"], comment="",
                   parent="")
-    assert replies(connector, li_lei) == [cards.teams_markdown(told).replace("\n\n", "\n").strip()]
+    assert replies(connector, li_lei) == [adaptive.teams_markdown(told).replace("\n\n", "\n").strip()]
     assert only_goal(sessions).approval == "approved"
 
     connector.reset()
@@ -122,7 +122,7 @@ def test_return_with_comment_opens_a_dialog_and_the_owner_gets_the_comment(
     assert GOOD["title"] in str(dialog["body"])
     [send] = dialog["actions"]
     assert send["title"] == label("return_modal_submit", "en")
-    assert send["data"] == {"action": cards.SUBMIT_RETURN_GOAL, "goal_id": goal.id, "message_id": REQUEST_ID}
+    assert send["data"] == {"action": goal_cards.SUBMIT_RETURN_GOAL, "goal_id": goal.id, "message_id": REQUEST_ID}
 
     empty = dialog_card(teams.task_submit(ada, {**send["data"], "comment": "   "}))
     body = [e.get("id") or e.get("text") for e in empty["body"]]
@@ -132,12 +132,12 @@ def test_return_with_comment_opens_a_dialog_and_the_owner_gets_the_comment(
     answer = teams.task_submit(ada, {**send["data"], "comment": "Can we tie it to the Q1 platform goal?"})
     recorded = render("goal_decision_recorded", "en", approved=False, owner="李雷", title=GOOD["title"],
                       comment="Can we tie it to the Q1 platform goal?")
-    assert answer.json() == {"task": {"type": "message", "value": cards.plain_text(recorded)}}
+    assert answer.json() == {"task": {"type": "message", "value": adaptive.plain_text(recorded)}}
     [update] = [p for p in connector.posted if p.operation == "update"]
-    assert (update.activity_id, update.text) == (REQUEST_ID, cards.teams_markdown(recorded))
+    assert (update.activity_id, update.text) == (REQUEST_ID, adaptive.teams_markdown(recorded))
     [told] = replies(connector, li_lei)
     assert "Ada Lovelace" in told and "Can we tie it to the Q1 platform goal?" in told
-    assert told == cards.teams_markdown(render(
+    assert told == adaptive.teams_markdown(render(
         "goal_decided", "zh-CN", approved=False, decider="Ada Lovelace", title=GOOD["title"],
         comment="Can we tie it to the Q1 platform goal?", parent="")).replace("\n\n", "\n").strip()
     stored = only_goal(sessions)
@@ -194,7 +194,7 @@ def test_forged_ids_and_someone_elses_goal_are_refused_with_slacks_words_and_not
     opened = dialog_card(fetch_with_reply_to(teams, user, {"action": goal_blocks.RETURN_ACTION, "value": forged}))
     if "comment" not in inputs(opened):  # someone who cannot see the goal is refused already
         assert any(w in str(opened["body"]) for w in words)
-    submitted = dialog_card(teams.task_submit(user, {"action": cards.SUBMIT_RETURN_GOAL, "goal_id": forged,
+    submitted = dialog_card(teams.task_submit(user, {"action": goal_cards.SUBMIT_RETURN_GOAL, "goal_id": forged,
                                                      "comment": "gotcha", "message_id": REQUEST_ID}))
     assert any(w in str(submitted["body"]) for w in words), submitted
     assert only_goal(sessions).approval == "proposed" and changes(sessions) == 0
@@ -205,7 +205,7 @@ def test_forged_ids_and_someone_elses_goal_are_refused_with_slacks_words_and_not
 @pytest.mark.parametrize("goal_id", [True, None, ["1"], {"id": 1}, 1.5])
 def test_a_forged_goal_id_type_is_not_found(teams, teams_people, ada, li_lei, connector, sessions, goal_id):
     propose(teams, li_lei)
-    answer = dialog_card(teams.task_submit(ada, {"action": cards.SUBMIT_RETURN_GOAL, "goal_id": goal_id,
+    answer = dialog_card(teams.task_submit(ada, {"action": goal_cards.SUBMIT_RETURN_GOAL, "goal_id": goal_id,
                                                  "comment": "x"}))
     assert error_text("not_found", "en") in str(answer["body"])
     assert only_goal(sessions).approval == "proposed"
@@ -217,7 +217,7 @@ def test_an_oversized_comment_is_refused_beside_the_comment_and_nothing_is_writt
     propose(teams, li_lei)
     goal = only_goal(sessions)
     connector.reset()
-    answer = dialog_card(teams.task_submit(ada, {"action": cards.SUBMIT_RETURN_GOAL, "goal_id": goal.id,
+    answer = dialog_card(teams.task_submit(ada, {"action": goal_cards.SUBMIT_RETURN_GOAL, "goal_id": goal.id,
                                                  "comment": "x" * 100_000}))
     assert f"⚠️ {error_text('text_too_long', 'en')}" in [e.get("text") for e in answer["body"]]
     assert len(inputs(answer)["comment"]["value"]) <= 5000

@@ -8,7 +8,7 @@ import pytest
 
 from bot.deps import job_config
 from handlers.checkins import welcome_reply
-from prompts import cards
+from prompts import adaptive, checkin_cards
 from prompts.goal_blocks import error_text
 from prompts.render import label, render
 from storage import surfaces
@@ -21,11 +21,11 @@ HISTORY_ENTRY = {"week": "2026-W48", "late": False, "confidence": 4, "highlights
 
 def words(template: str, locale: str, **context) -> str:
     """What a template reads as in a Teams card: Teams markdown, one line per TextBlock."""
-    return cards.teams_markdown(render(template, locale, **context)).replace("\n\n", "\n")
+    return adaptive.teams_markdown(render(template, locale, **context)).replace("\n\n", "\n")
 
 
 def check_in(teams, user, **values) -> None:
-    response = teams.task_submit(user, {"action": cards.SUBMIT_CHECKIN, "week": "2026-W48", **values})
+    response = teams.task_submit(user, {"action": checkin_cards.SUBMIT_CHECKIN, "week": "2026-W48", **values})
     assert response.json()["task"]["type"] == "message", response.json()
 
 
@@ -70,7 +70,7 @@ def test_history_naming_no_one_is_refused_as_slack_refuses_it(teams, teams_peopl
 
 
 @pytest.mark.parametrize(("who", "locale", "shown"),
-                         [("alan", "en", "1 Dec 2026"), ("li_lei", "zh-CN", "2026年12月1日")])
+                         [("alan", "en", "Dec 1, 2026"), ("li_lei", "zh-CN", "2026年12月1日")])
 def test_away_and_back_are_confirmed_in_the_persons_language(teams, teams_people, connector, sessions, who, locale,
                                                              shown):
     user = getattr(teams_people, who)
@@ -91,7 +91,7 @@ def test_away_and_back_are_confirmed_in_the_persons_language(teams, teams_people
                                             ("checkin away until", "away_date_invalid")])
 def test_a_bad_away_date_is_refused_with_slacks_words(teams, teams_people, connector, sessions, text, code):
     teams.message(teams_people.alan, text)
-    assert only_reply(connector, teams_people.alan) == cards.teams_markdown(error_text(code, "en"))
+    assert only_reply(connector, teams_people.alan) == adaptive.teams_markdown(error_text(code, "en"))
     with sessions() as session:
         assert person(session, "UEMP1").away_until is None
 
@@ -112,7 +112,7 @@ def test_checkin_welcome_is_slacks_getting_started_guide(teams, teams_people, co
     with deps.sessions() as session:
         subject = person(session, "UEMP1" if who == "alan" else "UEMP2")
     expected = welcome_reply({"deps": deps}, subject, locale=locale)["text"]
-    assert only_reply(connector, user) == cards.teams_markdown(expected).replace("\n\n", "\n")
+    assert only_reply(connector, user) == adaptive.teams_markdown(expected).replace("\n\n", "\n")
     config = job_config(deps.settings)
     assert f"{config.reminder_slot.at:%H:%M}" in only_reply(connector, user)
 
@@ -127,7 +127,7 @@ def test_checkin_here_sends_scheduled_messages_to_teams(teams, teams_people, con
 def test_an_unknown_checkin_subcommand_shows_checkin_help(teams, teams_people, connector):
     teams.message(teams_people.alan, "checkin dance")
     reply = only_reply(connector, teams_people.alan)
-    assert cards.plain_text(render("unknown_subcommand", "en", command="checkin", text="dance")) in reply
+    assert adaptive.plain_text(render("unknown_subcommand", "en", command="checkin", text="dance")) in reply
     assert "checkin history" in reply and "goal list" not in reply
 
 
@@ -152,8 +152,8 @@ def test_goal_list_of_a_report_for_their_manager(teams, teams_people, ada, conne
     connector.reset()
     teams.message(ada, f"goal list {alan}", mentions=[alan])
     reply = only_reply(connector, ada)
-    assert cards.teams_markdown(render("goal_list_header", "en", own=False, name="Alan Turing", count=1,
-                                       shown=1)) in reply
+    assert adaptive.teams_markdown(render("goal_list_header", "en", own=False, name="Alan Turing", count=1,
+                                          shown=1)) in reply
     assert "Onboard 10 pilots" in reply
 
 

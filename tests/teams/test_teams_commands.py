@@ -1,7 +1,7 @@
 """Install, help and goal list in Teams, end to end: signed activities, the real SDK app, the Bot Connector."""
 
 from prompts import render
-from prompts.cards import plain_text, teams_markdown
+from prompts.adaptive import plain_text, teams_markdown
 from tests.builders import approved_goal
 from tests.teams.helpers import only_reply, stored_conversation, written
 

@@ -26,7 +26,7 @@ def run(name: str, at: datetime, *, sessions, emulator, teams_server, waits, for
                                          teams=teams_server.api.state.teams_sender))
 
 
-REMINDER = "该填写本周签到了"
+REMINDER = "该填写本周进展了"
 
 
 def slack_messages_to(emulator, slack_id: str) -> list[dict]:
@@ -71,7 +71,7 @@ def test_a_manager_on_both_surfaces_gets_one_nudge_and_can_choose_slack_again(
     run("manager-nudges", MONDAY_9AM_LONDON + timedelta(days=7), sessions=sessions, emulator=emulator,
         teams_server=teams_server, waits=waits)
     [nudge] = slack_messages_to(emulator, "UMGR1")
-    assert "1:1 agenda for 2026-W49" in nudge["text"]
+    assert "1:1 agenda for the week of Nov 30" in nudge["text"]
     assert len([t for t in cards_to(connector, ada) if "1:1 agenda" in t]) == 1
 
 

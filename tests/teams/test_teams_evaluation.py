@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from bot.slack_client import make_web_client
-from prompts import calibration_blocks, cards, cycle_blocks, improvement_blocks, peer_blocks, plan_blocks
+from prompts import adaptive, calibration_blocks, cycle_blocks, improvement_blocks, peer_blocks, plan_blocks
 from prompts.goal_blocks import error_text
 from prompts.render import label
 from scheduler import JobContext
@@ -131,18 +131,18 @@ def test_peers_are_chosen_and_confirmed_in_teams(teams, in_teams, ada, cycle_id,
     assert peer_rows(sessions) == [("requested", alan, li), ("requested", katherine, li)]
 
     again = dialog_card(teams.task_fetch(li_lei, choose["data"]))  # confirmed: the employee's pick is closed
-    assert again["body"][0]["text"] == cards.teams_markdown(error_text("peers_confirmed", "zh-CN"))
+    assert again["body"][0]["text"] == adaptive.teams_markdown(error_text("peers_confirmed", "zh-CN"))
 
 
 def test_a_manager_changes_the_peers_in_teams_and_an_employee_cannot(teams, in_teams, ada, cycle_id, connector,
                                                                     sessions):
     li, alan, katherine = ids(sessions, "UEMP2", "UEMP1", "UEMP3")
     value = f"{cycle_id}:{li}"
-    refused = dialog_card(teams.task_fetch(in_teams.li_lei, cards.button_data(peer_blocks.CHANGE_PEERS_ACTION,
-                                                                              value)))
-    assert refused["body"][0]["text"] == cards.teams_markdown(error_text("not_found", "zh-CN"))
+    refused = dialog_card(teams.task_fetch(in_teams.li_lei, adaptive.button_data(peer_blocks.CHANGE_PEERS_ACTION,
+                                                                                 value)))
+    assert refused["body"][0]["text"] == adaptive.teams_markdown(error_text("not_found", "zh-CN"))
 
-    dialog = dialog_card(teams.task_fetch(ada, cards.button_data(peer_blocks.CHANGE_PEERS_ACTION, value)))
+    dialog = dialog_card(teams.task_fetch(ada, adaptive.button_data(peer_blocks.CHANGE_PEERS_ACTION, value)))
     assert "李雷" in str(dialog["body"])
     done = teams.task_submit(ada, {**submit_data(dialog), "peers": str(katherine)}).json()
     assert done["task"]["type"] == "message"
@@ -160,9 +160,9 @@ DATES = {"from": "2026-07-01", "to": "2026-12-31", "self_due": "2026-12-04", "pe
 
 
 def test_hr_opens_a_cycle_in_teams_with_errors_on_the_right_field(teams, in_teams, grace, connector, sessions):
-    dialog = dialog_card(teams.task_fetch(grace, cards.button_data(cycle_blocks.OPEN_CYCLE_ACTION)))
+    dialog = dialog_card(teams.task_fetch(grace, adaptive.button_data(cycle_blocks.OPEN_CYCLE_ACTION)))
     fields = inputs(dialog)
-    assert set(fields) == {"name", "team", *cycle_blocks.DATE_FIELDS, "anonymous"}
+    assert set(fields) == {"name", "team", *cycle_blocks.DATE_FIELDS, "anonymous", cycle_blocks.PEER_THRESHOLD_FIELD}
     assert {c["value"] for c in fields["team"]["choices"]} >= {cycle_blocks.WHOLE_ORG, "Platform", "People"}
     wrong = dialog_card(teams.task_submit(grace, {**submit_data(dialog), "name": "2026 H2", "team": "Platform",
                                                   **DATES, "peer_due": "2026-12-01"}))
@@ -176,7 +176,7 @@ def test_hr_opens_a_cycle_in_teams_with_errors_on_the_right_field(teams, in_team
     with sessions() as session:
         assert session.exec(select(ReviewCycle)).one().peers_anonymous is True
 
-    alan = dialog_card(teams.task_fetch(in_teams.alan, cards.button_data(cycle_blocks.OPEN_CYCLE_ACTION)))
+    alan = dialog_card(teams.task_fetch(in_teams.alan, adaptive.button_data(cycle_blocks.OPEN_CYCLE_ACTION)))
     assert "can't see it" in alan["body"][0]["text"]
     forged = dialog_card(teams.task_submit(in_teams.alan, {**submit_data(dialog), "name": "Mine", **DATES}))
     assert "can't see it" in forged["body"][0]["text"]
@@ -193,7 +193,7 @@ PLAN = {"gaps": "Late hand-offs", "causes": "circumstances", "actions": "Daily s
 
 def test_a_manager_starts_an_improvement_plan_in_teams_for_someone_they_manage(teams, in_teams, ada, connector,
                                                                                sessions):
-    dialog = dialog_card(teams.task_fetch(ada, cards.button_data(improvement_blocks.OPEN_PLAN_ACTION, "pick")))
+    dialog = dialog_card(teams.task_fetch(ada, adaptive.button_data(improvement_blocks.OPEN_PLAN_ACTION, "pick")))
     grace_id, katherine = ids(sessions, "UHR1", "UEMP3")
     subject = inputs(dialog)["subject"]
     assert str(katherine) in {c["value"] for c in subject["choices"]}
@@ -215,8 +215,8 @@ def test_a_manager_starts_an_improvement_plan_in_teams_for_someone_they_manage(t
     with sessions() as session:
         assert session.exec(select(ImprovementPlan)).one().person_id == katherine
 
-    alan = dialog_card(teams.task_fetch(in_teams.alan, cards.button_data(improvement_blocks.OPEN_PLAN_ACTION,
-                                                                         "pick")))
+    alan = dialog_card(teams.task_fetch(in_teams.alan, adaptive.button_data(improvement_blocks.OPEN_PLAN_ACTION,
+                                                                            "pick")))
     assert "can't see it" in alan["body"][0]["text"]
 
 
@@ -224,7 +224,7 @@ def test_a_manager_starts_an_improvement_plan_in_teams_for_someone_they_manage(t
 
 
 def test_hr_edits_a_plan_in_teams_with_errors_by_line(teams, in_teams, grace, sessions):
-    dialog = dialog_card(teams.task_fetch(grace, cards.button_data(plan_blocks.EDIT_PLAN_ACTION, "new")))
+    dialog = dialog_card(teams.task_fetch(grace, adaptive.button_data(plan_blocks.EDIT_PLAN_ACTION, "new")))
     fields = inputs(dialog)
     assert "Results |" in fields["criteria"]["value"] and "5 | Outstanding" in fields["scale"]["value"]
     values = {"name": "Customer service", "cycle": "monthly", "team": "Platform", "role": "-",
@@ -241,9 +241,9 @@ def test_hr_edits_a_plan_in_teams_with_errors_by_line(teams, in_teams, grace, se
         assert plan["name"] == "Customer service"
         plan_id = session.exec(select(PerformancePlan.id)).one()
 
-    edit = dialog_card(teams.task_fetch(grace, cards.button_data(plan_blocks.EDIT_PLAN_ACTION, str(plan_id))))
+    edit = dialog_card(teams.task_fetch(grace, adaptive.button_data(plan_blocks.EDIT_PLAN_ACTION, str(plan_id))))
     assert inputs(edit)["name"]["value"] == "Customer service"
-    alan = dialog_card(teams.task_fetch(in_teams.alan, cards.button_data(plan_blocks.EDIT_PLAN_ACTION, "new")))
+    alan = dialog_card(teams.task_fetch(in_teams.alan, adaptive.button_data(plan_blocks.EDIT_PLAN_ACTION, "new")))
     assert "can't see it" in alan["body"][0]["text"]
 
 
@@ -261,12 +261,12 @@ def write_manager_reviews(sessions, clock, cycle_id: int) -> None:
 
 def test_hr_calibrates_asks_to_revisit_and_releases_in_teams(teams, in_teams, ada, grace, cycle_id, connector,
                                                              sessions, clock):
-    teams.card_submit(in_teams.alan, cards.button_data(calibration_blocks.CALIBRATE_ACTION, str(cycle_id)))
+    teams.card_submit(in_teams.alan, adaptive.button_data(calibration_blocks.CALIBRATE_ACTION, str(cycle_id)))
     assert "can't see it" in replies(connector, in_teams.alan)[0]
 
     write_manager_reviews(sessions, clock, cycle_id)
     connector.reset()
-    teams.card_submit(grace, cards.button_data(calibration_blocks.CALIBRATE_ACTION, str(cycle_id)))
+    teams.card_submit(grace, adaptive.button_data(calibration_blocks.CALIBRATE_ACTION, str(cycle_id)))
     posted = connector.sent_to(grace.personal_conversation_id)
     header, rows, release = (p.cards[0] for p in posted)
     [figures] = [element for element in header["body"] if element["type"] == "FactSet"]  # Platform: the chart's
@@ -285,7 +285,7 @@ def test_hr_calibrates_asks_to_revisit_and_releases_in_teams(teams, in_teams, ad
     assert opener["data"]["msteams"] == {"type": "task/fetch"}  # Slack's "are you sure" as a dialog
     confirm = dialog_card(teams.task_fetch(grace, opener["data"]))
     refused = dialog_card(teams.task_submit(grace, submit_data(confirm)))  # a rating is being revisited
-    assert refused["body"][0]["text"] == cards.teams_markdown(error_text("reviews_missing", "en"))
+    assert refused["body"][0]["text"] == adaptive.teams_markdown(error_text("reviews_missing", "en"))
     write_manager_reviews(sessions, clock, cycle_id)
     released = teams.task_submit(grace, submit_data(confirm)).json()
     assert released["task"]["type"] == "message" and "2026-H2" in released["task"]["value"]
@@ -293,7 +293,7 @@ def test_hr_calibrates_asks_to_revisit_and_releases_in_teams(teams, in_teams, ad
         assert session.get(ReviewCycle, cycle_id).state == "released"
 
     connector.reset()
-    teams.card_submit(in_teams.alan, cards.button_data(calibration_blocks.RELEASE_ACTION, str(cycle_id)))
+    teams.card_submit(in_teams.alan, adaptive.button_data(calibration_blocks.RELEASE_ACTION, str(cycle_id)))
     [offered] = connector.sent_to(in_teams.alan.personal_conversation_id)
     assert buttons(offered.cards[0])[0]["data"]["msteams"] == {"type": "task/fetch"}
     alan = dialog_card(teams.task_fetch(in_teams.alan, opener["data"]))
@@ -305,10 +305,10 @@ def test_hr_calibrates_asks_to_revisit_and_releases_in_teams(teams, in_teams, ad
 
 def test_no_slack_button_the_bot_puts_on_a_teams_card_answers_not_in_teams_yet(teams, in_teams, grace, connector):
     not_yet = label("teams_not_in_teams_yet", "en")
-    for action in sorted(cards.DIALOG_ACTIONS):
-        answer = teams.task_fetch(grace, cards.button_data(action, "1")).json()
+    for action in sorted(adaptive.DIALOG_ACTIONS):
+        answer = teams.task_fetch(grace, adaptive.button_data(action, "1")).json()
         assert not_yet not in str(answer), action
-    for action in sorted(cards.BUTTON_ACTIONS):
+    for action in sorted(adaptive.BUTTON_ACTIONS):
         connector.reset()
-        teams.card_submit(grace, cards.button_data(action, "1"))
+        teams.card_submit(grace, adaptive.button_data(action, "1"))
         assert not_yet not in str(replies(connector, grace)), action

@@ -2,8 +2,8 @@
 
 from sqlmodel import select
 
-from prompts import cards
-from prompts.cards import teams_markdown
+from prompts import adaptive, goal_cards
+from prompts.adaptive import teams_markdown
 from prompts.goal_blocks import error_text
 from prompts.render import label, render
 from storage import goals
@@ -39,7 +39,7 @@ def texts(card: dict) -> list[str]:
 
 
 def submit(teams, user, **fields):
-    return teams.task_submit(user, {"action": cards.SUBMIT_NEW_GOAL, **GOOD, **fields})
+    return teams.task_submit(user, {"action": goal_cards.SUBMIT_NEW_GOAL, **GOOD, **fields})
 
 
 def test_goal_answers_with_a_button_that_opens_the_new_goal_dialog(teams, teams_people, connector):
@@ -60,7 +60,7 @@ def test_the_dialog_is_in_the_persons_language_and_offers_the_goals_they_may_sup
 ):
     parent = company_goal(sessions, clock.now(), title="收入增长 20%")
     approved_goal(sessions, "UEMP1", now=clock.now(), title="Alan's own goal")  # not one to support
-    response = teams.task_fetch(teams_people.li_lei, {"dialog_id": cards.NEW_GOAL_DIALOG})
+    response = teams.task_fetch(teams_people.li_lei, {"dialog_id": goal_cards.NEW_GOAL_DIALOG})
     fields = inputs(dialog_card(response))
     assert fields["title"]["label"] == label("goal_title", "zh-CN")
     assert fields["parent_id"]["choices"] == [{"title": f"{label('level_company', 'zh-CN')}: 收入增长 20%",
@@ -74,7 +74,7 @@ def test_a_good_goal_is_saved_listed_and_the_dialog_closes_with_the_same_words_a
     response = submit(teams, teams_people.alan, parent_id=str(parent.id))
     assert response.status == 200
     words = render("goal_saved", "en", title=GOOD["title"], proposed=True, manager="Ada Lovelace", parent="")
-    assert response.json() == {"task": {"type": "message", "value": cards.plain_text(words)}}
+    assert response.json() == {"task": {"type": "message", "value": adaptive.plain_text(words)}}
     assert teams_markdown(words) in connector.sent_to(teams_people.alan.personal_conversation_id)[0].text
     with sessions() as session:
         goal = session.exec(select(Goal).where(Goal.title == GOOD["title"])).one()
@@ -111,8 +111,9 @@ def test_a_vague_goal_asks_first_and_is_saved_once_confirmed(teams, teams_people
     vague = {"title": "Improve work efficiency", "start": "", "target": "", "metric": "", "unit": ""}
     card = dialog_card(submit(teams, teams_people.alan, **vague))
     assert written(sessions)["goals"] == 0
-    save, back = card["actions"]
+    save, back, suggest = card["actions"]
     assert save["title"] == label("goal_confirm_submit", "en")
+    assert suggest["title"] == label("goal_suggest_button", "en")
     assert dialog_card(teams.task_submit(teams_people.alan, back["data"]))["body"]  # back to the filled form
     assert written(sessions)["goals"] == 0
     assert teams.task_submit(teams_people.alan, save["data"]).json()["task"]["type"] == "message"
@@ -139,8 +140,8 @@ def test_forged_and_oversized_submits_are_refused_in_the_dialog_and_nothing_is_w
 
 
 def test_a_stranger_cannot_open_or_submit_the_dialog(teams, teams_people, sessions):
-    response = teams.task_fetch(teams_people.stranger, {"dialog_id": cards.NEW_GOAL_DIALOG})
-    assert cards.plain_text(render("unknown_person", "en", hr_names=["Grace Hopper"])).splitlines()[0] in str(
+    response = teams.task_fetch(teams_people.stranger, {"dialog_id": goal_cards.NEW_GOAL_DIALOG})
+    assert adaptive.plain_text(render("unknown_person", "en", hr_names=["Grace Hopper"])).splitlines()[0] in str(
         texts(dialog_card(response)))
     submit(teams, teams_people.stranger)
     assert written(sessions)["goals"] == 0

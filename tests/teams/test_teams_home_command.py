@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from prompts import checkin_blocks, cycle_blocks, home_blocks, improvement_blocks
-from prompts.cards import plain_text, teams_markdown
+from prompts.adaptive import plain_text, teams_markdown
 from prompts.goal_blocks import NEW_GOAL_ACTION
 from prompts.home_blocks import GOALS_PER_PAGE, PAGE_ACTION
-from prompts.render import label, render
+from prompts.render import format_week, label, render
 from storage import checkins, cycles
 from tests.builders import approved_goal, person
 from tests.teams.helpers import buttons, dialog_card, inputs, only_reply, written
@@ -63,7 +63,7 @@ def test_it_shows_an_employee_their_goals_and_latest_check_in_with_the_buttons_t
     shown = texts(card)
     assert teams_markdown(render("home_intro", "en", name="Alan Turing")) in shown
     assert "Onboard 10 pilots & partners" in shown  # Slack's &amp; decoded for Teams
-    assert week in shown and "4/5" in shown
+    assert format_week(week, "en") in shown and "4/5" in shown  # the week as people say it, not its ISO id
     check_in = button(card, checkin_blocks.OPEN_CHECKIN_ACTION)
     assert check_in["data"]["msteams"] == {"type": "task/fetch"}
     assert "confidence" in inputs(dialog_card(teams.task_fetch(teams_people.alan, check_in["data"])))

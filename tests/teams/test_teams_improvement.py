@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.slack_client import make_web_client
-from prompts import cards
+from prompts import adaptive
 from prompts.improvement_blocks import COMMITMENTS_ACTION, RECORD_CHECK_ACTION
 from scheduler import JobContext
 from scheduler.registry import find_job
@@ -34,13 +34,13 @@ def test_commitments_and_a_check_in_teams(teams, teams_server, teams_people, con
         teams.message(user, "help")
     plan_id = open_plan(sessions, clock)
 
-    fetched = teams.task_fetch(teams_people.li_lei, cards.button_data(COMMITMENTS_ACTION, str(plan_id))).json()
+    fetched = teams.task_fetch(teams_people.li_lei, adaptive.button_data(COMMITMENTS_ACTION, str(plan_id))).json()
     submit = fetched["task"]["value"]["card"]["content"]["actions"][0]["data"]
     empty = teams.task_submit(teams_people.li_lei, {**submit, "commitments": "  "}).json()
     assert empty["task"]["type"] == "continue"  # the dialog again, the error beside the field
-    assert teams.task_submit(teams_people.li_lei, {**submit, "commitments": "每周五在签到里报告合同进度"}).json()[
+    assert teams.task_submit(teams_people.li_lei, {**submit, "commitments": "每周五在周进展里报告合同进度"}).json()[
         "task"]["type"] == "message"
-    assert any("每周五在签到里报告合同进度" in p.text for p in connector.sent_to(ada.personal_conversation_id))
+    assert any("每周五在周进展里报告合同进度" in p.text for p in connector.sent_to(ada.personal_conversation_id))
 
     client_day = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     client = make_web_client(token=BOT_TOKEN, base_url=emulator.api_url, sleep=waits.append)
@@ -49,7 +49,7 @@ def test_commitments_and_a_check_in_teams(teams, teams_server, teams_people, con
     with sessions() as session:
         check_id = improvement.view(session, person(session, "UMGR1"), plan_id).checks[0].id
     assert any("check date" in p.text for p in connector.sent_to(ada.personal_conversation_id))
-    fetched = teams.task_fetch(ada, cards.button_data(RECORD_CHECK_ACTION, str(check_id))).json()
+    fetched = teams.task_fetch(ada, adaptive.button_data(RECORD_CHECK_ACTION, str(check_id))).json()
     submit = fetched["task"]["value"]["card"]["content"]["actions"][0]["data"]
     assert teams.task_submit(ada, {**submit, "outcome": "审批已缩短到五天", "decision": "met"}).json()[
         "task"]["type"] == "message"
@@ -57,5 +57,5 @@ def test_commitments_and_a_check_in_teams(teams, teams_server, teams_people, con
     with sessions() as session:
         assert session.get(ImprovementPlan, plan_id).state == "met"
 
-    colleague = teams.task_fetch(teams_people.alan, cards.button_data(RECORD_CHECK_ACTION, str(check_id))).json()
+    colleague = teams.task_fetch(teams_people.alan, adaptive.button_data(RECORD_CHECK_ACTION, str(check_id))).json()
     assert "can't see it" in str(colleague)

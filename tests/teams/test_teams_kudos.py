@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlmodel import select
 
-from prompts import cards
+from prompts import adaptive
 from prompts.goal_blocks import error_text
 from prompts.render import render
 from storage.models import Kudos
@@ -24,7 +24,7 @@ def ada(connector):
 
 
 def words(template: str, locale: str, **context) -> str:
-    return cards.teams_markdown(render(template, locale, **context)).replace("\n\n", "\n")
+    return adaptive.teams_markdown(render(template, locale, **context)).replace("\n\n", "\n")
 
 
 def stored(sessions) -> list[Kudos]:
@@ -94,7 +94,7 @@ def test_refused_kudos_say_why_in_slacks_words_and_nothing_is_kept(teams, teams_
     }[case]
     text, mentions = sent
     teams.message(teams_people.alan, text, mentions=mentions)
-    assert only_reply(connector, teams_people.alan) == cards.teams_markdown(error_text(code, "en"))
+    assert only_reply(connector, teams_people.alan) == adaptive.teams_markdown(error_text(code, "en"))
     assert stored(sessions) == []
     assert replies(connector, ada) == [] and replies(connector, teams_people.stranger) == []
 
@@ -103,7 +103,7 @@ def test_kudos_too_long_is_refused(teams, teams_people, ada, connector, sessions
     teams.install(ada)
     mention = teams.mention(ada)
     teams.message(teams_people.li_lei, f"kudos {mention} {'谢' * 1001}", mentions=[mention])
-    assert replies(connector, teams_people.li_lei)[-1] == cards.teams_markdown(error_text("kudos_too_long", "zh-CN"))
+    assert replies(connector, teams_people.li_lei)[-1] == adaptive.teams_markdown(error_text("kudos_too_long", "zh-CN"))
     assert stored(sessions) == []
 
 
@@ -111,7 +111,7 @@ def test_a_stranger_cannot_give_kudos(teams, teams_people, ada, connector, sessi
     teams.install(ada)
     mention = teams.mention(ada)
     teams.message(teams_people.stranger, f"kudos {mention} thanks", mentions=[mention])
-    assert only_reply(connector, teams_people.stranger) == cards.plain_text(
+    assert only_reply(connector, teams_people.stranger) == adaptive.plain_text(
         render("unknown_person", "en", hr_names=["Grace Hopper"]))
     assert stored(sessions) == []
 

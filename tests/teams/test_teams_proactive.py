@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from prompts import cards
+from prompts import adaptive
 from storage import teams_links
 from tests.builders import person
 
@@ -17,11 +17,11 @@ def test_a_card_reaches_the_stored_1_1_chat_from_a_job_thread(teams, teams_serve
         conversation = teams_links.conversation_of(session, person(session, "UEMP2").id)
     sent: list[str] = []
     job = threading.Thread(target=lambda: sent.append(
-        teams_server.api.state.teams_sender.send(conversation, cards.text_card("*提醒*：本周签到"))))
+        teams_server.api.state.teams_sender.send(conversation, adaptive.text_card("*提醒*：本周进展"))))
     job.start()
     job.join(timeout=30)
     [posted] = connector.sent_to(teams_people.li_lei.personal_conversation_id)
-    assert posted.text == "**提醒**：本周签到"
+    assert posted.text == "**提醒**：本周进展"
     assert len(sent) == 1 and sent[0].startswith("1:")  # the id the connector gave the activity
 
 
@@ -31,5 +31,5 @@ def test_a_refused_send_raises_so_a_job_can_retry_it(teams, teams_server, teams_
         conversation = teams_links.conversation_of(session, person(session, "UEMP1").id)
     connector.fail_next(status=503)
     with pytest.raises(Exception, match="503"):
-        teams_server.api.state.teams_sender.send(conversation, cards.text_card("hello"))
+        teams_server.api.state.teams_sender.send(conversation, adaptive.text_card("hello"))
     assert [p.status for p in connector.posted if p.operation == "failed"] == [503]

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import func, select
 
 from bot.slack_client import make_web_client
-from prompts import cards, coaching_blocks
+from prompts import adaptive, coaching_blocks, coaching_cards
 from prompts.goal_blocks import error_text
 from prompts.render import LOCALES, label, render
 from scheduler import JobContext
@@ -25,7 +25,7 @@ from tests.teams.helpers import buttons, dialog_card, inputs, replies
 
 MONDAY_9AM_LONDON = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 NOTES = "Seems stretched; watch workload"
-GOOD = {"acknowledged": cards.TOGGLE_ON, "went_well": "Clear write-up of the legal blocker",
+GOOD = {"acknowledged": coaching_cards.TOGGLE_ON, "went_well": "Clear write-up of the legal blocker",
         "to_improve": "Escalate sooner next time", "assessment": "needs_attention", "private_notes": NOTES,
         "action:1:text": "Ask legal for a date", "action:1:owner": "manager", "action:1:due_date": "2026-12-02"}
 
@@ -153,14 +153,14 @@ def test_review_from_the_agenda_card_reaches_the_employee_in_teams_without_the_p
 
     response = submit(teams, ada, refused, GOOD)
     told = render("feedback_sent", "en", name="李雷", week="2026-W48")
-    assert response.json() == {"task": {"type": "message", "value": cards.plain_text(told)}}
+    assert response.json() == {"task": {"type": "message", "value": adaptive.plain_text(told)}}
     [feedback] = connector.sent_to(li_lei.personal_conversation_id)
-    assert "Ada Lovelace 给了你 2026-W48 的反馈" in feedback.text and "需要关注" in feedback.text
+    assert "Ada Lovelace 给了你11月23日那一周的反馈" in feedback.text and "需要关注" in feedback.text
     assert "Escalate sooner next time" in feedback.text and "Ask legal for a date" in feedback.text
     assert NOTES not in str(feedback.activity) and "watch workload" not in str(feedback.activity)
     [reflect] = buttons(feedback.cards[0])
     assert reflect["title"] == label("reflect", "zh-CN") and reflect["data"]["msteams"] == {"type": "task/fetch"}
-    assert replies(connector, ada) == [cards.teams_markdown(told)]
+    assert replies(connector, ada) == [adaptive.teams_markdown(told)]
     assert dms_to(emulator, "UEMP2") == []  # in Teams, where he is, and only there
     with sessions() as session:
         review = session.exec(select(Review)).one()
@@ -193,11 +193,12 @@ def test_the_reflection_reaches_the_manager_where_she_is(
     answer = submit(teams, li_lei, empty, {"will_do_differently": "下次更早上报",
                                            "support_needed": "每周和法务同步一次"})
     told = render("reflection_sent", "zh-CN", manager="Ada Lovelace")
-    assert answer.json() == {"task": {"type": "message", "value": cards.plain_text(told)}}
+    assert answer.json() == {"task": {"type": "message", "value": adaptive.plain_text(told)}}
     [reflection] = connector.sent_to(ada.personal_conversation_id)
-    assert "李雷 reflected on your feedback for 2026-W48" in reflection.text and "下次更早上报" in reflection.text
+    assert "李雷 reflected on your feedback for the week of Nov 23" in reflection.text
+    assert "下次更早上报" in reflection.text
     assert "每周和法务同步一次" in reflection.text
-    assert replies(connector, li_lei) == [cards.teams_markdown(told)]
+    assert replies(connector, li_lei) == [adaptive.teams_markdown(told)]
     assert count(sessions, Review) == 2
 
 
@@ -267,7 +268,7 @@ def test_one_on_one_held_is_logged_from_the_agenda_card(
     held = agenda_button(card, coaching_blocks.ONE_ON_ONE_ACTION, id_of(sessions, "UEMP1"))
     assert held["title"] == label("one_on_one_held", "en") and "msteams" not in held["data"]
     teams.card_submit(ada, held["data"])
-    assert replies(connector, ada) == [cards.teams_markdown(render("one_on_one_logged", "en", name="Alan Turing"))]
+    assert replies(connector, ada) == [adaptive.teams_markdown(render("one_on_one_logged", "en", name="Alan Turing"))]
     teams.card_submit(ada, held["data"])  # a second press is the same meeting
     assert count(sessions, OneOnOne) == 1
 
@@ -304,8 +305,8 @@ def test_a_forged_review_is_refused_in_the_dialog_and_nothing_is_written_or_sent
     subject = forged["subject_id"].format(**ids) if isinstance(forged["subject_id"], str) else forged["subject_id"]
     connector.reset()
     fetched = teams.task_fetch(user, {"action": coaching_blocks.REVIEW_ACTION, "value": f"{subject}|{forged['week']}"})
-    submitted = teams.task_submit(user, {"action": cards.SUBMIT_REVIEW, "subject_id": subject, "week": forged["week"],
-                                         **GOOD})
+    submitted = teams.task_submit(user, {"action": coaching_cards.SUBMIT_REVIEW, "subject_id": subject,
+                                         "week": forged["week"], **GOOD})
     for response in (fetched, submitted):
         body = str(dialog_card(response)["body"])
         assert error_text("review_week_not_allowed", "en") in body \
@@ -329,7 +330,7 @@ def test_oversized_and_forged_fields_are_refused_beside_their_input_and_nothing_
     fields = {key: value.format(other=week["pilots"].id) if isinstance(value, str) else value
               for key, value in values.items()}
     connector.reset()
-    response = teams.task_submit(ada, {"action": cards.SUBMIT_REVIEW, "subject_id": id_of(sessions, "UEMP2"),
+    response = teams.task_submit(ada, {"action": coaching_cards.SUBMIT_REVIEW, "subject_id": id_of(sessions, "UEMP2"),
                                        "week": "2026-W48", **GOOD, **fields})
     dialog = dialog_card(response)
     assert any(str(e.get("text", "")).startswith("⚠️") for e in dialog["body"]), values
@@ -350,7 +351,7 @@ def test_only_the_employee_may_reflect_on_their_feedback(
     connector.reset()
     katherine = teams_people.katherine
     for forged in (feedback_id, str(feedback_id), "abc", None, True, "99999999999"):
-        answer = teams.task_submit(katherine, {"action": cards.SUBMIT_REFLECT, "feedback_id": forged,
+        answer = teams.task_submit(katherine, {"action": coaching_cards.SUBMIT_REFLECT, "feedback_id": forged,
                                                "will_do_differently": "gotcha"})
         assert error_text("not_found", "zh-CN") in str(dialog_card(answer)["body"])
     for forged in ("abc", "", "-3"):
@@ -380,25 +381,25 @@ def content(answer: dict) -> dict:
 def test_the_review_dialog_has_slacks_fields_in_every_language(locale):
     slack = coaching_blocks.review_modal(report(), week="2026-W48", locale=locale)
     slack_inputs = {b["block_id"]: b["label"]["text"] for b in slack["blocks"] if b["type"] == "input"}
-    answer = cards.review_dialog(report(), week="2026-W48", locale=locale)
+    answer = coaching_cards.review_dialog(report(), week="2026-W48", locale=locale)
     assert answer["task"]["value"]["title"] == slack["title"]["text"]
     card = content(answer)
     assert {key: field["label"] for key, field in inputs(card).items()} == slack_inputs
     assert card["actions"][0]["title"] == slack["submit"]["text"]
-    assert card["actions"][0]["data"] == {"action": cards.SUBMIT_REVIEW, "subject_id": 7, "week": "2026-W48"}
-    assert set(inputs(card)) == set(cards.REVIEW_FIELDS)
+    assert card["actions"][0]["data"] == {"action": coaching_cards.SUBMIT_REVIEW, "subject_id": 7, "week": "2026-W48"}
+    assert set(inputs(card)) == set(coaching_cards.REVIEW_FIELDS)
 
 
 def test_without_goals_there_is_no_adjustment_as_on_slack():
-    fields = inputs(content(cards.review_dialog(report(goals=0), week="2026-W48", locale="en")))
+    fields = inputs(content(coaching_cards.review_dialog(report(goals=0), week="2026-W48", locale="en")))
     assert not {"goal_id", "new_target", "new_due_date", "adjust_reason"} & set(fields)
 
 
 def test_the_longest_review_fits_in_a_teams_message_with_every_field_and_as_much_evidence_as_fits():
     big = report(goals=100, title="长" * 150, text="阻" * 3000)
-    card = content(cards.review_dialog(big, week="2026-W48", locale="zh-CN"))
+    card = content(coaching_cards.review_dialog(big, week="2026-W48", locale="zh-CN"))
     assert len(json.dumps(card, ensure_ascii=False).encode()) < 28 * 1024
-    assert len(inputs(card)) == len(cards.REVIEW_FIELDS)
+    assert len(inputs(card)) == len(coaching_cards.REVIEW_FIELDS)
     assert len(inputs(card)["goal_id"]["choices"]) == 20  # as many goals as the check-in dialog offers
     assert card["body"][0]["text"].startswith("**李雷**")
 
@@ -406,7 +407,7 @@ def test_the_longest_review_fits_in_a_teams_message_with_every_field_and_as_much
 def test_the_reflect_dialog_is_slacks_reflect_modal():
     for locale in LOCALES:
         slack = coaching_blocks.reflect_modal(5, locale=locale)
-        answer = cards.reflect_dialog(5, locale=locale)
+        answer = coaching_cards.reflect_dialog(5, locale=locale)
         assert answer["task"]["value"]["title"] == slack["title"]["text"]
         assert {k: f["label"] for k, f in inputs(content(answer)).items()} == {
             b["block_id"]: b["label"]["text"] for b in slack["blocks"]}
