@@ -8,6 +8,7 @@ here imports the `openai` package or knows where the endpoint is.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -141,6 +142,18 @@ def ask(session: Session, assistant: Assistant, person: Person, question: Questi
     call.outcome, call.prompt_tokens, call.completion_tokens = OK, reply.prompt_tokens, reply.completion_tokens
     session.add(call)
     return Answer(OK, call, reply.text)
+
+
+def json_object(text: str) -> dict:
+    """The JSON object in a model's answer (fenced or not); {} when there is none."""
+    first, last = text.find("{"), text.rfind("}")
+    if first < 0 or last <= first:
+        return {}
+    try:
+        data = json.loads(text[first:last + 1])
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def tokens_used(session: Session, *, day: date) -> int:

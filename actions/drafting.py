@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from actions import assistant
-from actions.assistant import Assistant, Question
+from actions.assistant import Assistant, Question, json_object
 from actions.outcome import Asked, Outcome
 from prompts.render import label
 from storage import goals, peers, permissions, reviews
@@ -265,7 +265,7 @@ def checked_fields(text: str, fields: dict[str, str], sources: Sequence[Source],
     for source in sources:
         for any_locale in ("en", "zh-CN"):
             known[_cite_key(source.cite(any_locale))] = source.cite(locale)
-    answer = _json_object(text)
+    answer = json_object(text)
     kept: dict[str, str] = {}
     dropped = 0
     for name, value in answer.items():
@@ -283,18 +283,6 @@ def checked_fields(text: str, fields: dict[str, str], sources: Sequence[Source],
         if joined:
             kept[name] = joined
     return kept, dropped
-
-
-def _json_object(text: str) -> dict:
-    """The JSON object in a model's answer (fenced or not); {} when there is none."""
-    first, last = text.find("{"), text.rfind("}")
-    if first < 0 or last <= first:
-        return {}
-    try:
-        data = json.loads(text[first:last + 1])
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _sentences(text: str) -> list[str]:

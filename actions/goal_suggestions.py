@@ -23,7 +23,7 @@ from datetime import date
 from sqlmodel import Session
 
 from actions import assistant
-from actions.assistant import Assistant, Question
+from actions.assistant import Assistant, Question, json_object
 from actions.goals import FORM_FIELDS, goal_input
 from actions.outcome import Asked, Outcome
 from prompts.goal_blocks import plain_number
@@ -124,7 +124,7 @@ def _question(typed: dict[str, str | None], parent: Goal | None, today: date, lo
 def _checked(session: Session, asked: Asked, typed: dict[str, str | None], text: str,
              today: date) -> dict[str, str | None] | None:
     """The form with the model's fields in place, when they pass a goal's checks with a number and a later date."""
-    answer = _json_object(text)
+    answer = json_object(text)
     proposed: dict[str, str | None] = {}
     for name in SUGGESTED:
         value = answer.get(name)
@@ -154,18 +154,6 @@ def _due_after(text: str | None, today: date) -> bool:
     except ValueError:
         return False
     return due is not None and due > today
-
-
-def _json_object(text: str) -> dict:
-    """The JSON object in a model's answer (fenced or not); {} when there is none."""
-    first, last = text.find("{"), text.rfind("}")
-    if first < 0 or last <= first:
-        return {}
-    try:
-        data = json.loads(text[first:last + 1])
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 # ---- without one: the SMART coach's recipe in the person's words ------------------------------------------
