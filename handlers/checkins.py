@@ -33,6 +33,7 @@ from handlers.payloads import (
     command_caller,
     command_text,
     fields,
+    clicked_on_home,
     iso_week,
     message_ref,
     private_metadata,
@@ -132,10 +133,11 @@ def open_from_button(ack, body, action, context, client) -> None:
     caller = identify(context, client, caller_id(body))
     if caller.person is not None:  # the reminder's week, when the button came from one
         open_checkin(client, context, caller.person, caller.locale, trigger_id(body),
-                     week=iso_week(action_value(action)))
+                     week=iso_week(action_value(action)), from_home=clicked_on_home(body))
 
 
-def open_checkin(client, context, person: Person, locale: str, trigger_id: str, *, week: str | None = None) -> None:
+def open_checkin(client, context, person: Person, locale: str, trigger_id: str, *, week: str | None = None,
+                 from_home: bool = False) -> None:
     """Open the check-in (this week's, or the reminder's week), prefilled with goals and what was said before."""
     deps = deps_of(context)
     with deps.sessions() as session:
@@ -152,13 +154,13 @@ def open_checkin(client, context, person: Person, locale: str, trigger_id: str, 
     view = checkin_blocks.checkin_modal(
         active, weeks=[checkin_blocks.WeekOption(w.week, w.late) for w in weeks], existing=existing,
         existing_progress=reported, locale=locale, questions=asked, answers=answered, follow_ups=follow_ups,
-        flags=flags)
+        flags=flags, from_home=from_home)
     client.views_open(trigger_id=trigger_id, view=view)
 
 
 def checkin_input(view: dict) -> checkins.CheckinInput:
     return checkin_flow.checkin_input(view_values(view), goal_field=_goal_field,
-                                      week=private_metadata(view) or None)
+                                      week=checkin_blocks.opened_from_home(private_metadata(view))[0] or None)
 
 
 def _goal_field(block_id: str) -> tuple[str, str] | None:
@@ -178,7 +180,11 @@ def submit_checkin(ack, body, view, context, client) -> None:
         return ack(response_action="errors", errors=inline_errors(errors, view, fallback="confidence"))
     ack()
     deliver_after_ack(context, outcome)
-    publish_home(client, context, caller.person)
+    # Refresh the App Home only when the check-in was opened from it: a person elsewhere sees a fresh one the next
+    # time they open it (app_home_opened), and 50,000 Friday check-ins would otherwise be 50,000 views.publish
+    # calls against Slack's Tier 4 allowance of about 100 a minute.
+    if checkin_blocks.opened_from_home(private_metadata(view))[1]:
+        publish_home(client, context, caller.person)
 
 
 def open_questions(ack, client, context, person: Person, argument: str, *, locale: str, trigger: str) -> None:

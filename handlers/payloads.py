@@ -120,6 +120,12 @@ def message_ref(body: Mapping) -> dict[str, str]:
     return {"channel": channel_id, "ts": ts} if isinstance(channel_id, str) and isinstance(ts, str) else {}
 
 
+def clicked_on_home(body: Mapping) -> bool:
+    """Whether a block action came from the App Home tab (the person is looking at it)."""
+    view = body.get("view")
+    return isinstance(view, Mapping) and view.get("type") == "home"
+
+
 def iso_week(raw: Any) -> str | None:
     """An ISO week as the bot writes it ("2026-W48"), else None."""
     return raw if isinstance(raw, str) and _ISO_WEEK.fullmatch(raw) else None

@@ -12,6 +12,7 @@ from prompts.goal_blocks import number, plain_number
 from prompts.render import label, render
 
 CHECKIN_VIEW = "checkin_submit"
+FROM_HOME = "|home"  # after the week in the modal's private_metadata: opened from the App Home
 REPLY_VIEW = "checkin_reply"
 OPEN_CHECKIN_ACTION = "checkin_open"
 SNOOZE_ACTION = "checkin_snooze"
@@ -52,11 +53,20 @@ class WeekOption:
     late: bool
 
 
+def opened_from_home(private_metadata: str | None) -> tuple[str, bool]:
+    """The week a check-in modal files, and whether it was opened from the App Home."""
+    week = private_metadata or ""
+    return week.removesuffix(FROM_HOME), week.endswith(FROM_HOME)
+
+
 def checkin_modal(goals: Sequence[Any], *, weeks: Sequence[WeekOption], existing: Any | None,
                   existing_progress: dict[int, Any], locale: str, follow_ups: Any | None = None,
                   questions: Sequence[Any] = (), answers: dict[str, str] | None = None,
-                  flags: Sequence[Any] = ()) -> dict:
+                  flags: Sequence[Any] = (), from_home: bool = False) -> dict:
     """The weekly check-in, prefilled with each active goal and, when editing, what was said before.
+
+    Its private_metadata is the week it files, followed by FROM_HOME when opened from the App Home (whose tab
+    the submission then refreshes: see opened_from_home).
 
     It opens with what last week left open (`follow_ups`, storage.checkins.FollowUps): each blocker still open
     ("Is ... resolved?"), carried into the blockers field, and the action items due, each with a tick.
@@ -92,7 +102,7 @@ def checkin_modal(goals: Sequence[Any], *, weeks: Sequence[WeekOption], existing
     return {
         "type": "modal",
         "callback_id": CHECKIN_VIEW,
-        "private_metadata": weeks[0].week if weeks else "",
+        "private_metadata": (weeks[0].week if weeks else "") + (FROM_HOME if from_home else ""),
         "title": _plain(label("checkin_modal_title", locale)),
         "submit": _plain(label("submit", locale)),
         "close": _plain(label("cancel", locale)),

@@ -65,10 +65,10 @@ def send_due(ctx: JobContext, job: str, send_one: SendOne, report: JobReport) ->
                 budget -= len(claims)
             if pool is None:
                 for claim in claims:
-                    report.count(_send_claimed(ctx, claim, send_one))
+                    report.count(send_claimed(ctx, claim, send_one))
                 continue
             # Two batches in flight, so the threads never idle while the next batch is being claimed.
-            in_flight.append([pool.submit(_send_claimed, ctx, claim, send_one) for claim in claims])
+            in_flight.append([pool.submit(send_claimed, ctx, claim, send_one) for claim in claims])
             if len(in_flight) > 1:
                 _collect(in_flight.popleft(), report)
     finally:
@@ -93,7 +93,7 @@ def _collect(batch: list[Future[str]], report: JobReport) -> None:
         report.count(future.result())
 
 
-def _send_claimed(ctx: JobContext, claim: deliveries.Claim, send_one: SendOne) -> str:
+def send_claimed(ctx: JobContext, claim: deliveries.Claim, send_one: SendOne) -> str:
     """Send one claimed row, or give it back when stopping or when the job did not act on it."""
     delivery = claim.delivery
     outcome = "stopped" if ctx.stopping else _guarded(ctx, delivery, claim, send_one)

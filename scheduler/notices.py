@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import col, select
 
 from scheduler.context import JobContext, JobReport
+from scheduler.fanout import send_claimed
 from scheduler.outbox import deliver, waiting_again
 from storage import deliveries, notices
 from storage.models import Delivery, Person
@@ -19,13 +21,13 @@ def run(ctx: JobContext) -> JobReport:
     """Deliver every notice that is due: new ones a listener could not send, and retries."""
     report = JobReport()
     for delivery in waiting_again(ctx, JOB):
-        report.count(_deliver(ctx, delivery.id, delivery.person_id, delivery.period))
+        report.count(_deliver(ctx, delivery))
     return report
 
 
 def deliver_queued(ctx: JobContext, queued: Iterable[Delivery]) -> list[str]:
     """Deliver notices a listener just queued; what fails stays in the log for `run` to retry."""
-    return [_deliver(ctx, delivery.id, delivery.person_id, delivery.period) for delivery in queued]
+    return [_deliver(ctx, delivery) for delivery in queued]
 
 
 def next_run(sessions, now: datetime, _config) -> datetime | None:
@@ -38,15 +40,30 @@ def next_run(sessions, now: datetime, _config) -> datetime | None:
         ).first()
 
 
-def _deliver(ctx: JobContext, delivery_id: int, person_id: int, key: str) -> str:
+def _deliver(ctx: JobContext, delivery: Delivery) -> str:
+    """Claim a notice as it was read (one conditional UPDATE) and send the text its claimed row holds.
+
+    Sent, its text goes with the same UPDATE (deliveries.mark_sent); skipped or failed for good, right after.
+    """
+    if ctx.stopping:
+        return "stopped"  # nothing claimed: it stays due for the next start
     with ctx.sessions() as session:
-        person = session.get(Person, person_id)
-        message, surface, channel = notices.target_of(session, delivery_id)
+        claim = deliveries.take_over(session, delivery, now=ctx.now, worker=ctx.worker)
+    if claim is None:
+        return "busy"  # sent, or claimed by another worker, since it was read
+    outcome = send_claimed(ctx, claim, partial(_send, ctx))
+    if outcome in ("skipped", "failed"):
+        with ctx.sessions() as session:
+            notices.forget_settled(session, [delivery.id])
+    return outcome
+
+
+def _send(ctx: JobContext, delivery: Delivery, claim: deliveries.Claim | None) -> str:
+    """Send one claimed notice (`delivery` as claimed, so its text is the one to send)."""
+    with ctx.sessions() as session:
+        person = session.get(Person, delivery.person_id)
     if person is None:
         return "skipped"
-    outcome = deliver(ctx, job=JOB, person=person, period=key, message=lambda: message, surface=surface,
-                      channel=channel,
-                      still_wanted=lambda: message is not None and person.active)
-    with ctx.sessions() as session:
-        notices.forget_settled(session, [delivery_id])
-    return outcome
+    message, surface, channel = notices.target_of(delivery)
+    return deliver(ctx, job=JOB, person=person, period=delivery.period, message=lambda: message, surface=surface,
+                   channel=channel, still_wanted=lambda: message is not None and person.active, claim=claim)

@@ -10,16 +10,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from storage import sqlite_writes
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The pg_advisory_lock key every `db upgrade` takes, whichever replica or job runs it: "ckinmigr" in ASCII.
 MIGRATION_LOCK_KEY = 0x636B696E6D696772
 CONNECT_TIMEOUT_SECONDS = 2
+SQLITE_BUSY_SECONDS = 30  # how long a write waits for another writer before "database is locked"
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -27,9 +30,11 @@ class DatabaseNotMigrated(RuntimeError):
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and one writer at a time in this process
+    (storage.sqlite_writes) on every connection."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        database = make_url(url).database
+        engine = create_engine(url, connect_args=sqlite_writes.connect_args(database, timeout=SQLITE_BUSY_SECONDS))
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     # A database that does not answer must not hold a request past Slack's 3 seconds: give up connecting after 2,

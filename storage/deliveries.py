@@ -64,13 +64,14 @@ def claim(session: Session, *, job: str, person_id: int, period: str, now: datet
     if created is not None:
         return Claim(created, recovered=False)
     existing = find(session, job=job, person_id=person_id, period=period)
-    return None if existing is None else _take_over(session, existing, now=now, worker=worker)
+    return None if existing is None else take_over(session, existing, now=now, worker=worker)
 
 
 def mark_sent(
     session: Session, delivery_id: int, *, now: datetime, channel: str | None, message_ref: str | None
 ) -> None:
-    """Record that the message went out, and where, so it is never sent again.
+    """Record that the message went out, and where, so it is never sent again; a notice's text goes with it
+    (the log keeps only that it was sent: storage.notices).
 
     One UPDATE, not a load then a write: a fan-out records tens of thousands of these.
     """
@@ -78,7 +79,7 @@ def mark_sent(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id)
         .values(status=DeliveryStatus.SENT, sent_at=now, next_attempt_at=None, channel=channel,
-                message_ref=message_ref)
+                message_ref=message_ref, payload=None)
         .returning(Delivery.id)
     )
     session.execute(statement).scalar_one()  # NoResultFound when there is no such row, as before
@@ -303,8 +304,9 @@ def failures(session: Session, *, job: str | None = None, limit: int = 50) -> li
     return list(session.exec(statement))
 
 
-def _take_over(session: Session, delivery: Delivery, *, now: datetime, worker: str) -> Claim | None:
-    """Claim an existing row when it is due or its lease expired, guarded by the state seen."""
+def take_over(session: Session, delivery: Delivery, *, now: datetime, worker: str) -> Claim | None:
+    """Claim an existing row when it is due or its lease expired, guarded by the state seen (one UPDATE, for a
+    row already read: the notices job's)."""
     if delivery.status in WAITING and _is_due(delivery, now):
         seen = (col(Delivery.status) == delivery.status, col(Delivery.next_attempt_at) <= now)
         taken = _claim_if(session, delivery.id, *seen, now=now, worker=worker)

@@ -414,6 +414,12 @@ class Attention(SQLModel, table=True):
     escalated_to_id: int | None = Field(default=None, foreign_key="person.id")
 
 
+# The deliveries waiting (due), and the claims of dead workers (stale_claims), found without reading a job's
+# whole log (migration 0017): the notices job drains after every burst of clicks, and its log only grows.
+Index("ix_delivery_job_status_due", Delivery.__table__.c.job, Delivery.__table__.c.status,
+      Delivery.__table__.c.next_attempt_at)
+Index("ix_delivery_job_status_claimed", Delivery.__table__.c.job, Delivery.__table__.c.status,
+      Delivery.__table__.c.claimed_at)
 # The HR digest's response figures (migration 0010): a week's feedback read by its week, the answers of the
 # last weeks by time, and the alerts still waiting oldest first.
 Index("ix_review_period_subject", Review.__table__.c.period, Review.__table__.c.subject_id)

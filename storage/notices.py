@@ -45,10 +45,10 @@ def queue(session: Session, *, person_id: int, key: str, message: dict, now: dat
     return deliveries.enqueue(session, job=JOB, person_id=person_id, period=key, now=now, payload=payload)
 
 
-def target_of(session: Session, delivery_id: int) -> tuple[dict | None, str | None, str | None]:
-    """Return a notice's message, the surface it is pinned to and the Slack channel it is posted in, if any."""
-    delivery = session.get(Delivery, delivery_id, populate_existing=True)
-    payload = None if delivery is None else delivery.payload
+def target_of(delivery: Delivery) -> tuple[dict | None, str | None, str | None]:
+    """Return a notice's message, the surface it is pinned to and the Slack channel it is posted in, if any, from
+    its row as read (as claimed: None once sent, when its text is dropped)."""
+    payload = delivery.payload
     if isinstance(payload, dict) and MESSAGE in payload:
         return payload[MESSAGE], payload.get(SURFACE), payload.get(CHANNEL)
     return payload, None, None

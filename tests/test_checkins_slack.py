@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from prompts.checkin_blocks import RESPOND_ACTION
+from prompts.checkin_blocks import OPEN_CHECKIN_ACTION, RESPOND_ACTION
 from storage.models import CheckIn, Goal, GoalChange, GoalProgress
 from tests.builders import approved_goal, load_org
 from tests.slack_helpers import dms_to, last_dm_text, opened_view, visible_text
@@ -160,3 +160,24 @@ def test_last_weeks_missed_checkin_can_be_filed_late_on_monday(slack, emulator, 
     [checkin] = stored(session, CheckIn)
     assert (checkin.week, checkin.late) == ("2026-W48", True)
     assert "(late)" in last_dm_text(emulator, EMPLOYEE)
+
+
+def test_a_checkin_opened_from_the_app_home_refreshes_it_and_one_from_elsewhere_leaves_it_to_the_next_open(
+        slack, emulator, goal):
+    """Each views.publish counts against Slack's Tier 4 allowance: a check-in refreshes the App Home only when the
+    person opened it from there; anywhere else, the next app_home_opened shows it."""
+    slack.event(EMPLOYEE, {"type": "app_home_opened", "tab": "home", "channel": f"D{EMPLOYEE}"})
+    home = emulator.home_views[EMPLOYEE]
+    published = len(emulator.calls_to("views.publish"))
+
+    view = open_checkin(slack, emulator)  # /checkin in a DM
+    assert slack.view_submission(EMPLOYEE, view, {"confidence": "4"}).status == 200
+    assert len(emulator.calls_to("views.publish")) == published
+
+    slack.block_action(EMPLOYEE, OPEN_CHECKIN_ACTION, view=home)
+    view = opened_view(emulator)
+    assert view["private_metadata"] == "2026-W48|home"
+    response = slack.view_submission(EMPLOYEE, view, {"confidence": "2", "blockers": "Waiting on legal"})
+    assert response.status == 200 and not response.body
+    assert len(emulator.calls_to("views.publish")) == published + 1
+    assert emulator.home_views[EMPLOYEE] != home
