@@ -71,6 +71,7 @@ SLACK_KINDS = {"event_callback": "event", "block_actions": "action", "interactiv
 TEAMS_KINDS = {"message", "invoke", "conversationUpdate", "installationUpdate", "messageReaction", "event", "typing",
                "messageUpdate", "messageDelete"}
 SURFACES = {"/slack/events": "slack", "/api/messages": "teams"}
+KIND_NOTED = "checkin_bot.kind"  # in the ASGI scope: the kind, when the route has read the body (note_slack_kind)
 KIND_BODY_MAX = 1024 * 1024  # a body bigger than any Slack or Teams sends is only counted, not read for its kind
 PENDING_CACHE_SECONDS = 15.0
 PENDING_STATUSES = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRY, DeliveryStatus.CLAIMED)
@@ -185,8 +186,10 @@ class RequestMetrics:
             nonlocal recorded
             recorded = True
             seconds = time.perf_counter() - started
-            raw = b"".join(body) if size <= KIND_BODY_MAX else b""
-            kind = slack_kind(raw, _content_type(scope)) if surface == "slack" else teams_kind(raw)
+            kind = scope.get(KIND_NOTED)
+            if kind is None:  # refused before the route read it (unsigned, too large), or a Teams activity
+                raw = b"".join(body) if size <= KIND_BODY_MAX else b""
+                kind = slack_kind(raw, _content_type(scope)) if surface == "slack" else teams_kind(raw)
             REQUESTS.labels(surface, kind, "ok" if status < 400 else "refused" if status < 500 else "error").inc()
             ACK_SECONDS.labels(surface, kind).observe(seconds)
             log.info("%s %s answered %s in %.0f ms", surface, kind, status, seconds * 1000,
@@ -202,6 +205,13 @@ class RequestMetrics:
         finally:
             if not recorded:  # the app raised before answering; the server answers 500
                 record(500)
+
+
+def note_slack_kind(scope, parsed: dict) -> None:
+    """Name the kind of a Slack request the route has parsed, so that this middleware need not parse it again."""
+    kind = "command" if "command" in parsed else parsed.get("type")
+    scope[KIND_NOTED] = "command" if kind == "command" else SLACK_KINDS.get(kind, "other") \
+        if isinstance(kind, str) else "other"
 
 
 def slack_kind(body: bytes, content_type: str) -> str:

@@ -89,6 +89,7 @@ def build_asgi(
             read = _read_slack_request(body, request.headers, verifier)
             if isinstance(read, Response):
                 return read
+            metrics.note_slack_kind(request.scope, read)
             # Bolt's sync dispatch acks within its own thread; keep it off the event loop.
             bolt_request = ReadRequest(raw_body=body.decode("utf-8"), body=read, query=request.query_params,
                                        headers=request.headers)

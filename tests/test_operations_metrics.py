@@ -74,6 +74,18 @@ def test_slack_requests_are_counted_by_kind_and_outcome_with_their_ack_time(slac
     assert grew(before, after, "checkin_request_ack_seconds_bucket", surface="slack", kind="command", le="3.0") == 2
 
 
+def test_the_kind_of_a_request_the_route_read_is_the_one_counted(slack, bot_server):
+    """The route names the kind from the body it parsed for Bolt (bot.metrics.note_slack_kind): no second parse."""
+    before = scrape(bot_server.url)
+    assert slack.event("UEMP1", {"type": "app_home_opened", "tab": "home", "channel": "DUEMP1"}).status == 200
+    assert slack.block_action("UEMP1", "home_page-mine", '{"mine": 2}').status == 200
+    view = {"id": "V1", "type": "modal", "callback_id": "nothing_we_know", "private_metadata": "", "blocks": []}
+    assert slack.view_submission("UEMP1", view, {}).status == 200
+    after = scrape(bot_server.url)
+    for kind in ("event", "action", "view_submission"):
+        assert grew(before, after, "checkin_requests_total", surface="slack", kind=kind, outcome="ok") == 1, kind
+
+
 def test_slack_and_teams_request_kinds_are_read_from_their_bodies():
     assert metrics.slack_kind(b"command=%2Fgoal&text=help", "application/x-www-form-urlencoded") == "command"
     assert metrics.slack_kind(b'payload=%7B%22type%22%3A%22view_submission%22%7D',
