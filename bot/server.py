@@ -6,6 +6,7 @@ Operators' endpoints beside them: /livez and /readyz (bot.probes), /metrics (bot
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import hmac
 import logging
@@ -30,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from bot import logs, metrics, probes
 from bot.deps import Deps
 from handlers import payloads
+from prompts.render import compile_templates
 from storage.db import ping
 
 if TYPE_CHECKING:
@@ -58,8 +60,10 @@ def build_asgi(
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI):
+        compile_templates()  # the first answers in each language do not wait for Jinja (about 0.4 s a language)
         if on_startup:
             on_startup()
+        settle_startup_objects()
         try:
             yield
         finally:
@@ -102,6 +106,14 @@ def build_asgi(
         mount_teams(api, deps, teams)
 
     return api
+
+
+def settle_startup_objects() -> None:
+    """Move what start-up built (modules, the ORM's mappers, compiled templates, Bolt) out of the garbage
+    collector's sight: they live as long as the process, and a full collection walking all ~220,000 of them held
+    the GIL for about 170 ms, the slowest acks' tail. After it, one takes about 15 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def _read_slack_request(body: bytes, headers, verifier: SignatureVerifier) -> dict | Response:

@@ -110,6 +110,15 @@ def label(key: str, locale: str, /, **context: object) -> str:
     return str(macro(**context)).strip()
 
 
+def compile_templates() -> None:
+    """Compile every template and the labels of every locale now (a server does it before its first answer)."""
+    for locale in LOCALES:
+        environment = _environment(locale)
+        for name in template_names(locale):
+            environment.get_template(f"{name}.md.j2")
+        environment.get_template(LABELS).module  # noqa: B018 - the macros module is built on first use
+
+
 def template_names(locale: str) -> list[str]:
     """List the message templates of a locale (without the .md.j2 suffix)."""
     return sorted(p.name.removesuffix(".md.j2") for p in (TEMPLATES / locale).glob("*.md.j2"))
