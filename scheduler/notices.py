@@ -48,20 +48,19 @@ def _deliver(ctx: JobContext, delivery: Delivery) -> str:
     if ctx.stopping:
         return "stopped"  # nothing claimed: it stays due for the next start
     with ctx.sessions() as session:
+        person = session.get(Person, delivery.person_id)  # read first: on SQLite a write holds the lock to the commit
         claim = deliveries.take_over(session, delivery, now=ctx.now, worker=ctx.worker)
     if claim is None:
         return "busy"  # sent, or claimed by another worker, since it was read
-    outcome = send_claimed(ctx, claim, partial(_send, ctx))
+    outcome = send_claimed(ctx, claim, partial(_send, ctx, person))
     if outcome in ("skipped", "failed"):
         with ctx.sessions() as session:
             notices.forget_settled(session, [delivery.id])
     return outcome
 
 
-def _send(ctx: JobContext, delivery: Delivery, claim: deliveries.Claim | None) -> str:
+def _send(ctx: JobContext, person: Person | None, delivery: Delivery, claim: deliveries.Claim | None) -> str:
     """Send one claimed notice (`delivery` as claimed, so its text is the one to send)."""
-    with ctx.sessions() as session:
-        person = session.get(Person, delivery.person_id)
     if person is None:
         return "skipped"
     message, surface, channel = notices.target_of(delivery)
