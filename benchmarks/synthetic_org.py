@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -34,6 +35,10 @@ _LATE_FROM = 168  # hours after Monday 09:00: the next Monday, filed late
 _STATUSES = (("on_track", 55), ("at_risk", 20), ("off_track", 10), ("done", 15))
 _APPROVALS = (("approved", 85), ("proposed", 10), ("returned", 5))
 _CADENCES = (7, 14, 14, 21, 28, 0)  # days between one-on-ones; 0: this pair never meets
+FEEDBACK_WEEKS = 13  # the managers' weekly feedback of the last quarter (the digest reads the last week's)
+FEEDBACK_RATE = 0.6
+_FEEDBACK = ("Good progress, keep the customer in the loop", "Let's unblock this in our 1:1", "进展不错，继续保持")
+TABLE_OF = {"feedback": "review"}  # the weekly feedback is loaded into review after the cycle's reviews
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,10 @@ COLUMNS = {
         "kind", "author_id", "subject_id", "cycle_id", "state", "answers", "visibility", "due_date", "created_at",
     ),
     "improvementplan": ("person_id", "manager_id", "state", "opened_at"),
+    "attention": ("checkin_id", "person_id", "manager_id", "state", "opened_at", "seen_at", "answered_at",
+                  "resolved_at"),
+    "feedback": ("kind", "author_id", "subject_id", "checkin_id", "period", "state", "text", "answers", "visibility",
+                 "created_at", "submitted_at"),
 }
 
 
@@ -159,17 +168,22 @@ def _tables(
 ) -> list[Table]:
     """Return every table in foreign-key order; rows are generated lazily, while they load, from one seeded rng."""
     cycle_id = 1
+    answered = Answered()
     rows = {
         "team": _teams(teams, formats, now),
         "person": _people(rng, roster, formats, now),
         "goal": _goals(rng, roster, formats, now),
-        "checkin": _checkins(rng, roster, formats, weeks),
+        "checkin": _checkins(rng, roster, formats, weeks, answered),
         "oneonone": _one_on_ones(rng, roster, formats, now),
         "reviewcycle": _review_cycles(cycle_id, formats, now),
         "review": _reviews(rng, roster, formats, cycle_id, now),
         "improvementplan": _improvement_plans(rng, roster, formats, now),
+        # Filled while the check-ins load (their ids are the order they are generated in, from 1).
+        "attention": _attention(rng, roster, formats, weeks, answered),
+        "feedback": _feedback(rng, roster, formats, weeks, answered),
     }
-    return [Table(name, COLUMNS[name], rows[name], explicit_ids="id" in COLUMNS[name]) for name in rows]
+    return [Table(TABLE_OF.get(name, name), COLUMNS[name], rows[name], explicit_ids="id" in COLUMNS[name])
+            for name in rows]
 
 
 def _teams(teams: int, formats: Formats, now: datetime) -> Iterator[tuple]:
@@ -212,19 +226,30 @@ def _goals(rng: random.Random, roster: Roster, formats: Formats, now: datetime) 
             )
 
 
-def _checkins(rng: random.Random, roster: Roster, formats: Formats, weeks: list[str]) -> Iterator[tuple]:
-    """Yield a check-in for ~95% of people every week, week by week as they would arrive."""
+def _checkins(rng: random.Random, roster: Roster, formats: Formats, weeks: list[str],
+              answered: Answered) -> Iterator[tuple]:
+    """Yield a check-in for ~95% of people every week, week by week as they would arrive; note in `answered` the
+    ones a manager was alerted to (a blocker or a request for help) and, in the last FEEDBACK_WEEKS, all of them."""
     people = len(roster.team_id)
-    for week in weeks:
+    checkin_id = 0
+    for week_index, week in enumerate(weeks):
         monday = week_monday(week)
         start = datetime(monday.year, monday.month, monday.day, 9, tzinfo=UTC)
         # A score of submission moments a week, formatted once: formatting millions of datetimes is the slow part.
         moments = [(formats.moment(start + timedelta(hours=hours)), hours >= _LATE_FROM) for hours in _SUBMITTED_HOURS]
+        recent = week_index >= len(weeks) - FEEDBACK_WEEKS
         for person_id in range(1, people + 1):
             if rng.random() >= CHECKIN_RATE:
                 continue
-            submitted, late = rng.choice(moments)
+            moment = rng.randrange(len(moments))
+            submitted, late = moments[moment]
             roll = rng.random()
+            checkin_id += 1
+            if roster.manager_id[person_id - 1] is not None:
+                if roll > 0.85:  # a blocker, perhaps a request for help: the manager is alerted
+                    answered.alerts.extend((checkin_id, person_id, week_index, moment))
+                if recent:
+                    answered.checkins.extend((checkin_id, person_id, week_index, moment))
             yield (
                 person_id, week, submitted, submitted, late,
                 None if roll < 0.02 else rng.randint(1, 5),
@@ -281,6 +306,52 @@ def _improvement_plans(rng: random.Random, roster: Roster, formats: Formats, now
             yield index + 1, manager, "open" if rng.random() < 0.8 else "met", opened
 
 
+@dataclass
+class Answered:
+    """Check-ins a manager answers or is alerted to, as flat (checkin id, person id, week index, hour index) runs."""
+
+    alerts: array = field(default_factory=lambda: array("i"))
+    checkins: array = field(default_factory=lambda: array("i"))
+
+
+def _moment_of(weeks: list[str], week_index: int, moment: int, *, hours: float = 0) -> datetime:
+    monday = week_monday(weeks[week_index])
+    return datetime(monday.year, monday.month, monday.day, 9, tzinfo=UTC) + timedelta(
+        hours=_SUBMITTED_HOURS[moment] + hours)
+
+
+def _attention(rng: random.Random, roster: Roster, formats: Formats, weeks: list[str],
+               answered: Answered) -> Iterator[tuple]:
+    """Yield the blocker alerts: in the last two weeks 40% still open, 20% seen, the rest answered; before that,
+    answered (30%) or resolved, each answer 2-96 hours after the alert."""
+    alerts = answered.alerts
+    for at in range(0, len(alerts), 4):
+        checkin_id, person_id, week_index, moment = alerts[at:at + 4]
+        opened = _moment_of(weeks, week_index, moment)
+        roll = rng.random()
+        recent = week_index >= len(weeks) - 2
+        state = ("open" if roll < 0.4 else "seen" if roll < 0.6 else "answered") if recent else \
+            ("answered" if roll < 0.3 else "resolved")
+        seen = opened + timedelta(hours=rng.uniform(0.5, 24)) if state != "open" else None
+        answer = seen + timedelta(hours=rng.uniform(1, 72)) if state in ("answered", "resolved") else None
+        resolved = answer + timedelta(days=rng.uniform(1, 6)) if state == "resolved" else None
+        yield (checkin_id, person_id, roster.manager_id[person_id - 1], state, formats.moment(opened),
+               *(None if value is None else formats.moment(value) for value in (seen, answer, resolved)))
+
+
+def _feedback(rng: random.Random, roster: Roster, formats: Formats, weeks: list[str],
+              answered: Answered) -> Iterator[tuple]:
+    """Yield the managers' weekly feedback on 60% of the last FEEDBACK_WEEKS' check-ins, a day or so after each."""
+    checkins = answered.checkins
+    for at in range(0, len(checkins), 4):
+        checkin_id, person_id, week_index, moment = checkins[at:at + 4]
+        if rng.random() >= FEEDBACK_RATE:
+            continue
+        given = formats.moment(_moment_of(weeks, week_index, moment, hours=rng.uniform(2, 48)))
+        yield ("weekly_feedback", roster.manager_id[person_id - 1], person_id, checkin_id, weeks[week_index],
+               "submitted", _FEEDBACK[checkin_id % len(_FEEDBACK)], "{}", "subject", given, given)
+
+
 # --- loading ------------------------------------------------------------------------------------------------------
 
 
@@ -297,7 +368,7 @@ def _load_sqlite(engine: Engine, tables: list[Table]) -> dict[str, int]:
         for table in tables:
             placeholders = ", ".join("?" * len(table.columns))
             statement = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({placeholders})"
-            counts[table.name] = 0
+            counts.setdefault(table.name, 0)
             for batch in _batches(table.rows):
                 connection.executemany(statement, batch)
                 counts[table.name] += len(batch)
@@ -317,7 +388,7 @@ def _load_postgresql(engine: Engine, tables: list[Table]) -> dict[str, int]:
         connection = raw.driver_connection
         with connection.cursor() as cursor:
             for table in tables:
-                counts[table.name] = 0
+                counts.setdefault(table.name, 0)
                 with cursor.copy(f"COPY {table.name} ({', '.join(table.columns)}) FROM STDIN") as copy:
                     for row in table.rows:
                         copy.write_row(row)
