@@ -58,7 +58,7 @@ def _post_to_channel(ctx: JobContext, owner: Person, digest_of) -> str:
 
 def _digest(ctx: JobContext, week: str) -> analytics.Digest:
     with ctx.sessions() as session:
-        return analytics.digest(session, week=week, now=ctx.now)
+        return analytics.digest(session, week=week, now=ctx.now, connections=analytics.DIGEST_CONNECTIONS)
 
 
 def next_run(sessions, now: datetime, config: JobConfig) -> datetime | None:

@@ -23,16 +23,19 @@ from __future__ import annotations
 
 import gc
 import statistics
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import chain
 from operator import attrgetter, methodcaller
 from typing import Any
 
-from sqlalchemy import Integer, Select, cast, literal
+from sqlalchemy import Engine, Integer, Select, cast, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, case, col, func, or_, select
 
@@ -195,16 +198,20 @@ def _add_up(counts: Iterable[WeekCounts]) -> WeekCounts:
 
 
 def digest(
-    session: Session, *, week: str, now: datetime, team_names: list[str] | None = None, from_rollup: bool = True
+    session: Session, *, week: str, now: datetime, team_names: list[str] | None = None, from_rollup: bool = True,
+    connections: int = 1,
 ) -> Digest:
     """Compute the HR digest for an ISO week, for the whole organisation or only the named teams.
 
     With `team_names`, the organisation figures total those teams only; names matching no team are ignored.
     The trend and the blockers come from team_week_stats, which the database keeps; `from_rollup=False` counts
     them from the check-ins themselves instead, for the same figures (the tests compare the two).
+    `connections` above 1 reads on that many connections at once (`_side_by_side`): only from a session that has
+    written nothing uncommitted, since the other connections see what is committed.
     """
     with _collector_paused():
-        return _digest(session, week=week, now=now, team_names=team_names, from_rollup=from_rollup)
+        return _digest(session, week=week, now=now, team_names=team_names, from_rollup=from_rollup,
+                       connections=connections)
 
 
 @contextmanager
@@ -225,31 +232,23 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _digest(session: Session, *, week: str, now: datetime, team_names: list[str] | None, from_rollup: bool) -> Digest:
+def _digest(session: Session, *, week: str, now: datetime, team_names: list[str] | None, from_rollup: bool,
+            connections: int) -> Digest:
     weeks = [shift_week(week, offset) for offset in range(1 - TREND_WEEKS, 1)]
-    if session.connection().dialect.name == "postgresql":
-        # For this transaction only. Compiling a query to machine code takes PostgreSQL tens of milliseconds a
-        # query (it does so above a cost every query here reaches), more than it saves on queries that run in a
-        # few tens; and the default 4 MB makes it group 80,000 goals on disk.
-        session.connection().exec_driver_sql("SET LOCAL jit = off")
-        session.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    _tune(session)
     teams = _teams(session, team_names)
     scope = None if team_names is None else list(teams)
     tallies = _Tallies()
-    _count_people(session, scope, tallies)
     if from_rollup:
-        _read_rollup(session, scope, tallies, weeks=weeks)
+        trend = [partial(_read_rollup, weeks=weeks)]
     else:
-        _count_checkins(session, scope, tallies, weeks=weeks)
-        _count_open_blockers(session, scope, tallies, week=week)
-    _list_missing(session, scope, tallies, week=week)
-    _count_goals(session, scope, tallies, now=now)
-    _list_overdue_one_on_ones(session, scope, tallies, now=now)
-    _count_overdue_reviews(session, scope, tallies, now=now)
-    _count_open_improvement_plans(session, scope, tallies)
-    _count_reviewed(session, scope, tallies, week=week)
-    _time_answers(session, scope, tallies, now=now)
-    _count_waiting(session, scope, tallies)
+        trend = [partial(_count_checkins, weeks=weeks), partial(_count_open_blockers, week=week)]
+    # The slowest first, so the two connections finish together.
+    _side_by_side(session, scope, tallies, connections, [
+        partial(_list_overdue_one_on_ones, now=now), partial(_count_goals, now=now), *trend,
+        partial(_count_reviewed, week=week), partial(_time_answers, now=now), partial(_count_overdue_reviews, now=now),
+        partial(_list_missing, week=week), _count_waiting, _count_people, _count_open_improvement_plans,
+    ])
     ordered = sorted(teams.items(), key=lambda item: item[1])
     points: dict[tuple, WeekPoint] = {}
     days_since = _days_since(now)
@@ -269,12 +268,72 @@ def _rows(session: Session, statement: Select) -> list[tuple]:
     SQLAlchemy compiles the query and binds its parameters (so they go through the columns' types), but the rows
     skip its result processing: for the tens of thousands of counts and names the digest reads, a Row each costs
     more than the query. The values are the driver's own: SQLite gives datetimes as naive UTC text.
+    While the database works, the other connection's collector may tally its rows (`_side_by_side`).
     """
-    result = session.connection().execute(statement)
+    tallying = session.info.get(_TALLYING)
+    if tallying is not None:
+        tallying.release()
     try:
-        return result.cursor.fetchall()
+        result = session.connection().execute(statement)
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
     finally:
-        result.close()
+        if tallying is not None:
+            tallying.acquire()
+
+
+def _tune(session: Session) -> None:
+    if session.connection().dialect.name == "postgresql":
+        # For this transaction only. Compiling a query to machine code takes PostgreSQL tens of milliseconds a
+        # query (it does so above a cost every query here reaches), more than it saves on queries that run in a
+        # few tens; and the default 4 MB makes it group 80,000 goals on disk.
+        session.connection().exec_driver_sql("SET LOCAL jit = off")
+        session.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
+
+
+_TALLYING = "digest_tallying"  # session.info: the lock a collector holds except while its query runs
+DIGEST_CONNECTIONS = 2  # what the digest job reads on: both cores of a 2-core database or process
+
+
+def _side_by_side(session: Session, scope: list[int] | None, tallies: _Tallies, connections: int,
+                  collectors: list[Callable[..., None]]) -> None:
+    """Run the collectors on `connections` connections at once (the session's and others), each taking the next.
+
+    The queries are independent reads, so while one connection's query runs (in PostgreSQL's server process, or in
+    SQLite's engine, which lets go of Python's lock) the other's can run or its rows be tallied: the digest uses both
+    cores of a 2-core machine instead of waiting in turn. The tallying itself takes turns on one lock, so the
+    collectors stay as they were written. Each statement reads its own snapshot, as each already did under
+    PostgreSQL's READ COMMITTED.
+    """
+    waiting = list(collectors)
+    tallying = threading.Lock()
+    bind = session.get_bind()
+    if connections < 2 or not isinstance(bind, Engine):  # one connection: one after the other
+        for collect in waiting:
+            collect(session, scope, tallies)
+        return
+
+    def work(on: Session) -> None:
+        on.info[_TALLYING] = tallying
+        try:
+            with tallying:
+                while waiting:
+                    waiting.pop(0)(on, scope, tallies)
+        finally:
+            del on.info[_TALLYING]
+
+    def beside() -> None:
+        with Session(bind) as side:
+            _tune(side)
+            work(side)
+
+    with ThreadPoolExecutor(connections - 1, thread_name_prefix="digest") as pool:
+        helpers = [pool.submit(beside) for _ in range(connections - 1)]
+        work(session)
+        for helper in helpers:
+            helper.result()
 
 
 def _teams(session: Session, team_names: list[str] | None) -> dict[int, str]:

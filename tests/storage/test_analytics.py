@@ -148,6 +148,17 @@ def test_it_computes_participation_confidence_and_blockers_of_a_team(session, no
     assert platform.open_blockers == 1
 
 
+def test_two_connections_read_the_same_digest_as_one(session, sessions, now, small_org):
+    """The digest job reads on two connections at once (analytics.DIGEST_CONNECTIONS): the same figures, lists and
+    order as one connection reading everything in turn."""
+    session.commit()  # the second connection sees what is committed
+    one = analytics.digest(session, week=WEEK, now=now)
+    with sessions() as fresh:
+        two = analytics.digest(fresh, week=WEEK, now=now, connections=analytics.DIGEST_CONNECTIONS)
+    assert two == one
+    assert one.organisation.people and one.teams
+
+
 def test_it_hides_shares_and_averages_of_a_team_smaller_than_three_but_shows_its_counts(session, now, small_org):
     data = figures(analytics.digest(session, week=WEEK, now=now), "Data")
 
