@@ -6,8 +6,10 @@ own reports, and a line is kept only when every source it cites is one of the ch
 Without a model, with the feature off, or when the model fails, the lines quote the reports' own words instead:
 the three with an open blocker or a request for help first, then the lowest confidence.
 
-What is sent is the minimum for the task: each report's name (the manager's own reports), confidence, highlights,
-blockers and help needed for the week. Never private coaching notes, feedback, peer reviews, goals or anyone else.
+What is sent is the minimum for the task: for each of the manager's own reports who checked in, the confidence,
+highlights, blockers and help needed of the week, under a pseudonym ("Report 1", "Report 2", ...: never a name,
+which the lines get back once the answer is checked). Never private coaching notes, feedback, peer reviews, goals
+or anyone else.
 
 The Monday job sends thousands of agendas: `Summariser` is one run's summaries, each call awaited at most
 `seconds`, and after `FAILURES_IN_A_ROW` failures the rest of the run quotes without asking, so a model that is
@@ -17,6 +19,7 @@ down costs a run seconds, not hours.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +40,9 @@ LOW_CONFIDENCE = 3  # the extractive lines quote a report at this confidence or 
 AGENDA_MODEL_SECONDS = 10.0  # a job's call waits at most this long (or the configured timeout, if shorter)
 FAILURES_IN_A_ROW = 3  # then the rest of the run quotes without asking the model
 LINE_FIELDS = tuple(f"line{n}" for n in range(1, LINES_MAX + 1))
+PSEUDONYM = "Report"  # the model reads "Report 1", "Report 2", ... where the agenda has names
+# Not \b: in "Report 4被卡住了" a Chinese character counts as a word character.
+_PSEUDONYM = re.compile(rf"(?<![A-Za-z0-9]){PSEUDONYM} [0-9]+(?![0-9])")
 
 # Notes (label names) shown under the lines: written by the model, quoted, or quoted because the model failed.
 WRITTEN, QUOTED, QUOTED_FAILED = "agenda_summary_written", "agenda_summary_quoted", "agenda_summary_failed"
@@ -52,21 +58,34 @@ class Summary:
     extractive: bool
 
 
-def sources_of(agenda: Any, locale: str) -> list[Source]:
-    """This week's check-ins of the agenda's reports, one source each, cited `[check-in Li Lei 2026-W48]`."""
+def sources_of(agenda: Any, locale: str, *, names: dict[int, str] | None = None) -> list[Source]:
+    """This week's check-ins of the agenda's reports, one source each, cited `[check-in Li Lei 2026-W48]`, or with
+    `names` (person id -> pseudonym) `[check-in Report 1 2026-W48]`."""
     found = []
     for report in agenda.reports:
         checkin = report.checkin
         if checkin is None:
             continue
-        parts = [("person", report.person.name)]
+        name = report.person.name if names is None else names[report.person.id]
+        parts = [("person", name)]
         if checkin.confidence is not None:
             parts.append(("confidence", f"{checkin.confidence}/5"))
         parts += [(part, _clip(getattr(checkin, part))) for part in ("highlights", "blockers", "help_needed")
                   if (getattr(checkin, part) or "").strip()]
-        found.append(Source(f"checkin:{checkin.id}", "checkin", f"{report.person.name} {checkin.week}",
-                            tuple(parts)))
+        found.append(Source(f"checkin:{checkin.id}", "checkin", f"{name} {checkin.week}", tuple(parts)))
     return found
+
+
+def pseudonyms(agenda: Any) -> dict[int, str]:
+    """What the model calls each report who checked in: "Report 1", "Report 2", ... in the agenda's order."""
+    checked_in = (report.person.id for report in agenda.reports if report.checkin is not None)
+    return {person_id: f"{PSEUDONYM} {number}" for number, person_id in enumerate(checked_in, start=1)}
+
+
+def _named(line: str, agenda: Any, names: dict[int, str]) -> str:
+    """The line with each pseudonym the model used (in its words and its citations) turned back into the name."""
+    real = {names[report.person.id]: report.person.name for report in agenda.reports if report.person.id in names}
+    return _PSEUDONYM.sub(lambda match: real.get(match[0], match[0]), line)
 
 
 def summarise(session: Session, assistant_: Assistant | None, manager: Person, agenda: Any, *, locale: str,
@@ -84,13 +103,15 @@ def summarise(session: Session, assistant_: Assistant | None, manager: Person, a
         return Summary(extractive_lines(agenda, locale), QUOTED, True)
     if not ask_model:
         return Summary(extractive_lines(agenda, locale), QUOTED_FAILED, True)
-    answer = assistant.ask(session, assistant_, manager, _question(agenda, sources, locale), now=now)
+    names = pseudonyms(agenda)
+    sent = sources_of(agenda, locale, names=names)
+    answer = assistant.ask(session, assistant_, manager, _question(agenda, sent, locale), now=now)
     if answer.outcome != assistant.OK:
         return Summary(extractive_lines(agenda, locale), QUOTED_FAILED, True)
     fields = {name: "" for name in LINE_FIELDS}
-    kept, dropped = checked_fields(answer.text or "", fields, sources, locale)
+    kept, dropped = checked_fields(answer.text or "", fields, sent, locale)
     answer.call.dropped = dropped
-    lines = tuple(kept[name] for name in LINE_FIELDS if name in kept)
+    lines = tuple(_named(kept[name], agenda, names) for name in LINE_FIELDS if name in kept)
     if not lines:
         answer.call.outcome = assistant.JUNK
         return Summary(extractive_lines(agenda, locale), QUOTED_FAILED, True)
@@ -130,6 +151,7 @@ def _clip(text: str | None) -> str:
 
 _INSTRUCTIONS = """You help a manager prepare this week's one-to-ones. From the check-ins of their direct reports \
 given below, write at most three lines saying who needs attention and why, the most urgent first. Rules:
+- The people are called Report 1, Report 2 and so on: call each exactly so, in any language.
 - Each line names the person and ends with the source of every check-in it uses, in square brackets, exactly as \
 given (for example [{example}]). A line without a source will be deleted.
 - Use only what the check-ins say. Never invent facts. Never rate, rank or judge anyone's performance.

@@ -46,9 +46,14 @@ MORE_REPORTS = [
     ["UEMP4", "Dorothy Vaughan", "dorothy@example.com", "UMGR1", "Platform", "employee", "Europe/London", "en-GB"],
     ["UEMP5", "Mary Jackson", "mary@example.com", "UMGR1", "Platform", "employee", "Europe/London", "en-GB"],
 ]
+# The model reads pseudonyms in the agenda's order of the reports who checked in (Alan Turing, Dorothy Vaughan,
+# Katherine Johnson, 李雷: Report 1 to 4) and answers with them; the manager reads the names.
+LI_SAID = "Report 4 is blocked on legal sign-off and asks for a faster answer [check-in Report 4 2026-W48]."
 LI_LINE = "李雷 is blocked on legal sign-off and asks for a faster answer [check-in 李雷 2026-W48]."
+KJ_SAID = "Report 3 is waiting for staging access [check-in Report 3 2026-W48]."
 KJ_LINE = "Katherine Johnson is waiting for staging access [check-in Katherine Johnson 2026-W48]."
-MADE_UP = "Mary Jackson is burning out [check-in Mary Jackson 2026-W48]."
+MADE_UP = "Report 5 is burning out [check-in Report 5 2026-W48]."  # Mary Jackson did not check in: nothing sent
+REPORT_NAMES = ("Alan Turing", "Dorothy Vaughan", "Katherine Johnson", "李雷")
 
 
 @pytest.fixture
@@ -139,7 +144,7 @@ def test_it_opens_the_agenda_with_cited_lines_and_drops_a_made_up_citation(surfa
                                                                             emulator, connector, waits, teams_server):
     user = ada(surface)
     connector.reset()
-    model.replies = [answer({"line1": LI_LINE, "line2": KJ_LINE, "line3": MADE_UP})]
+    model.replies = [answer({"line1": LI_SAID, "line2": KJ_SAID, "line3": MADE_UP})]
     run_nudges(sessions, emulator, waits, teams_server, a_model(model))
 
     shown = agenda_text(surface, emulator, connector, user)
@@ -157,14 +162,15 @@ def test_it_opens_the_agenda_with_cited_lines_and_drops_a_made_up_citation(surfa
 def test_the_model_is_sent_this_weeks_checkins_of_her_reports_and_nothing_private(ada, week, model, sessions,
                                                                                    emulator, waits, teams_server):
     ada("slack")
-    model.replies = [answer({"line1": LI_LINE})]
+    model.replies = [answer({"line1": LI_SAID})]
     run_nudges(sessions, emulator, waits, teams_server, a_model(model))
 
     [request] = model.requests
     sent = model.sent()
     checkins = model.user_message()["checkins"]
-    assert {c["source"] for c in checkins} == {f"[check-in {n} {WEEK}]" for n in
-                                               ("Alan Turing", "李雷", "Katherine Johnson", "Dorothy Vaughan")}
+    assert {c["source"] for c in checkins} == {f"[check-in Report {n} {WEEK}]" for n in range(1, 5)}
+    assert {c["person"] for c in checkins} == {f"Report {n}" for n in range(1, 5)}
+    assert not [name for name in (*REPORT_NAMES, "Ada Lovelace", "Alan", "Katherine") if name in sent]  # no names
     assert "法务审批卡住了" in sent and "需要法务尽快回复" in sent and "Waiting on staging access" in sent
     assert PRIVATE_NOTE not in sent and "Clear demo" not in sent  # no coaching notes, no feedback
     assert PEER_WORDS not in sent and "Hedy Lamarr" not in sent  # no peer reviews, no peers
@@ -177,7 +183,7 @@ def test_a_model_that_times_out_leaves_quotes_of_their_own_words(surface, ada, w
                                                                  connector, waits, teams_server):
     user = ada(surface)
     connector.reset()
-    model.replies = [{"delay": 2, **answer({"line1": LI_LINE})}]
+    model.replies = [{"delay": 2, **answer({"line1": LI_SAID})}]
     run_nudges(sessions, emulator, waits, teams_server, a_model(model))
 
     shown = agenda_text(surface, emulator, connector, user)
@@ -244,7 +250,7 @@ def test_a_run_stops_asking_a_model_that_keeps_failing(week, model, sessions):
 
 
 def test_a_chinese_manager_reads_the_lines_in_chinese_with_the_citations_in_chinese(week, model, sessions):
-    model.replies = [answer({"line1": "李雷被法务审批卡住了，需要帮助 [check-in 李雷 2026-W48]。"})]
+    model.replies = [answer({"line1": "Report 4被法务审批卡住了，需要帮助 [check-in Report 4 2026-W48]。"})]
     with sessions() as session:
         ada = person(session, "UMGR1")
         agenda = coaching.agenda(session, ada, week=WEEK, now=MONDAY_9AM_LONDON)
@@ -252,4 +258,5 @@ def test_a_chinese_manager_reads_the_lines_in_chinese_with_the_citations_in_chin
                                            now=MONDAY_9AM_LONDON)
     assert summary.lines == ("李雷被法务审批卡住了，需要帮助 [周进展 李雷 2026-W48]。",)
     assert "Simplified Chinese" in model.requests[0]["body"]["messages"][0]["content"]
-    assert {c["source"] for c in model.user_message()["checkins"]} >= {"[周进展 李雷 2026-W48]"}
+    assert {c["source"] for c in model.user_message()["checkins"]} >= {"[周进展 Report 4 2026-W48]"}
+    assert "李雷" not in model.sent()
