@@ -43,7 +43,7 @@ def next_run(sessions, now: datetime, _config) -> datetime | None:
 def _deliver(ctx: JobContext, delivery: Delivery) -> str:
     """Claim a notice as it was read (one conditional UPDATE) and send the text its claimed row holds.
 
-    Sent, its text goes with the same UPDATE (deliveries.mark_sent); skipped or failed for good, right after.
+    Its text goes with the UPDATE that settles it (sent, skipped or failed for good: storage.deliveries).
     """
     if ctx.stopping:
         return "stopped"  # nothing claimed: it stays due for the next start
@@ -52,11 +52,7 @@ def _deliver(ctx: JobContext, delivery: Delivery) -> str:
         claim = deliveries.take_over(session, delivery, now=ctx.now, worker=ctx.worker)
     if claim is None:
         return "busy"  # sent, or claimed by another worker, since it was read
-    outcome = send_claimed(ctx, claim, partial(_send, ctx, person))
-    if outcome in ("skipped", "failed"):
-        with ctx.sessions() as session:
-            notices.forget_settled(session, [delivery.id])
-    return outcome
+    return send_claimed(ctx, claim, partial(_send, ctx, person))
 
 
 def _send(ctx: JobContext, person: Person | None, delivery: Delivery, claim: deliveries.Claim | None) -> str:

@@ -70,8 +70,8 @@ def claim(session: Session, *, job: str, person_id: int, period: str, now: datet
 def mark_sent(
     session: Session, delivery_id: int, *, now: datetime, channel: str | None, message_ref: str | None
 ) -> None:
-    """Record that the message went out, and where, so it is never sent again; a notice's text goes with it
-    (the log keeps only that it was sent: storage.notices).
+    """Record that the message went out, and where, so it is never sent again; a notice's text goes with it, as
+    with every verb that settles a row (the log keeps only that it was sent: storage.notices).
 
     One UPDATE, not a load then a write: a fan-out records tens of thousands of these.
     """
@@ -86,7 +86,8 @@ def mark_sent(
 
 
 def mark_failed(session: Session, delivery_id: int, *, now: datetime, error: str, permanent: bool = False) -> Delivery:
-    """Record a failed attempt: retry after the next delay, or give up when permanent or out of attempts.
+    """Record a failed attempt: retry after the next delay, or give up when permanent or out of attempts (and drop
+    a notice's text, as every settled row does).
 
     `error` is kept for operators: pass the platform's error code, never a request or a token.
     """
@@ -96,6 +97,7 @@ def mark_failed(session: Session, delivery_id: int, *, now: datetime, error: str
     if permanent or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
+        delivery.payload = None
     else:
         delivery.status = DeliveryStatus.RETRY
         delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
@@ -103,13 +105,14 @@ def mark_failed(session: Session, delivery_id: int, *, now: datetime, error: str
 
 
 def mark_skipped(session: Session, delivery_id: int, *, now: datetime, reason: str) -> None:
-    """Settle a delivery without sending it, e.g. because the person checked in meanwhile.
+    """Settle a delivery without sending it, e.g. because the person checked in meanwhile (a notice's text goes).
 
     The reason is kept in last_error. `now` keeps the verbs alike; the log has no column for when a row was skipped.
     """
     delivery = _get(session, delivery_id)
     delivery.status = DeliveryStatus.SKIPPED
     delivery.next_attempt_at = None
+    delivery.payload = None
     delivery.last_error = reason[:ERROR_MAX]
 
 
@@ -233,7 +236,7 @@ def skip_if_claimed(session: Session, delivery_id: int, *, reason: str) -> None:
     session.execute(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryStatus.CLAIMED)
-        .values(status=DeliveryStatus.SKIPPED, next_attempt_at=None, last_error=reason[:ERROR_MAX])
+        .values(status=DeliveryStatus.SKIPPED, next_attempt_at=None, last_error=reason[:ERROR_MAX], payload=None)
     )
 
 

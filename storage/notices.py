@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from storage import deliveries
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Delivery
 
 JOB = "notices"
 KEY_MAX = 40  # the delivery log's period column
@@ -52,15 +51,3 @@ def target_of(delivery: Delivery) -> tuple[dict | None, str | None, str | None]:
     if isinstance(payload, dict) and MESSAGE in payload:
         return payload[MESSAGE], payload.get(SURFACE), payload.get(CHANNEL)
     return payload, None, None
-
-
-def forget_settled(session: Session, delivery_ids: list[int]) -> None:
-    """Drop the text of notices that are sent, skipped or failed for good: the log keeps only that they were."""
-    if delivery_ids:
-        session.execute(
-            update(Delivery)
-            .where(col(Delivery.id).in_(delivery_ids), col(Delivery.job) == JOB,
-                   col(Delivery.status).not_in(list(deliveries.WAITING) + [DeliveryStatus.CLAIMED]))
-            .values(payload=None)
-        )
-

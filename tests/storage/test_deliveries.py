@@ -213,6 +213,23 @@ def test_a_permanent_failure_is_not_retried(session, person_id):
     assert (failed.status, failed.attempts, failed.next_attempt_at) == ("failed", 1, None)
 
 
+def test_a_row_keeps_its_text_while_it_may_still_be_sent_and_drops_it_once_settled(session, person_id):
+    """A notice's text (the payload) stays for a retry and goes with the verb that settles the row."""
+    rows = [deliveries.enqueue(session, job="notices", person_id=person_id, period=f"k{n}", now=NOW,
+                               payload={"text": f"hello {n}"}) for n in range(4)]
+    claims = [deliveries.take_over(session, row, now=NOW, worker="worker-a") for row in rows]
+    retrying = deliveries.mark_failed(session, claims[0].delivery.id, now=NOW, error="ratelimited")
+    failed = deliveries.mark_failed(session, claims[1].delivery.id, now=NOW, error="user_not_found", permanent=True)
+    deliveries.mark_skipped(session, claims[2].delivery.id, now=NOW, reason="no longer needed")
+    deliveries.mark_sent(session, claims[3].delivery.id, now=NOW, channel="D1", message_ref="1.0")
+    session.flush()
+    session.expire_all()
+    kept = {row.period: (row.status, row.payload) for row in session.exec(select(Delivery))}
+    assert kept == {"k0": ("retry", {"text": "hello 0"}), "k1": ("failed", None), "k2": ("skipped", None),
+                    "k3": ("sent", None)}
+    assert (retrying.status, failed.status) == ("retry", "failed")
+
+
 def test_the_error_kept_is_cut_to_500_characters(session, person_id):
     won = claim(session, person_id)
 
