@@ -209,9 +209,7 @@ class RequestMetrics:
 
 def note_slack_kind(scope, parsed: dict) -> None:
     """Name the kind of a Slack request the route has parsed, so that this middleware need not parse it again."""
-    kind = "command" if "command" in parsed else parsed.get("type")
-    scope[KIND_NOTED] = "command" if kind == "command" else SLACK_KINDS.get(kind, "other") \
-        if isinstance(kind, str) else "other"
+    scope[KIND_NOTED] = _kind_of(parsed)
 
 
 def slack_kind(body: bytes, content_type: str) -> str:
@@ -219,15 +217,22 @@ def slack_kind(body: bytes, content_type: str) -> str:
     try:
         text = body.decode("utf-8")
         if content_type == "application/json":
-            payload = json.loads(text)
+            parsed = json.loads(text)
         else:
-            form = parse_qs(text)
-            if "command" in form:
-                return "command"
-            payload = json.loads(form["payload"][0]) if "payload" in form else {}
+            form = {name: values[0] for name, values in parse_qs(text).items()}
+            parsed = json.loads(form["payload"]) if "payload" in form and "command" not in form else form
     except (ValueError, KeyError, IndexError, RecursionError):
         return "other"
-    kind = payload.get("type") if isinstance(payload, dict) else None
+    return _kind_of(parsed)
+
+
+def _kind_of(parsed: object) -> str:
+    """A request's kind from its body as Bolt reads it: a slash command's form, or a payload with its type."""
+    if not isinstance(parsed, dict):
+        return "other"
+    if "command" in parsed:
+        return "command"
+    kind = parsed.get("type")
     return SLACK_KINDS.get(kind, "other") if isinstance(kind, str) else "other"
 
 
