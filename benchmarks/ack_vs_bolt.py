@@ -36,7 +36,7 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from benchmarks.common import add_database_arguments, prepare
+from benchmarks.common import add_database_arguments, free_port, prepare
 from bot.clock import SystemClock
 from bot.emulator import SignedSlackClient, SlackEmulator
 from bot.emulator.signed_client import slack_signature
@@ -115,12 +115,6 @@ def start_server(role: str, *extra: str) -> tuple[subprocess.Popen, str]:
                 raise SystemExit(f"the {role} server stopped before it started") from None
             time.sleep(0.1)
     raise SystemExit(f"the {role} server did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # ---- wrk ---------------------------------------------------------------------------------------------------

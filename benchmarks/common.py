@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 from pathlib import Path
 
 from sqlalchemy import inspect, make_url, text
@@ -59,3 +60,15 @@ def populated(url: str) -> bool:
             return bool(connection.execute(text("SELECT EXISTS (SELECT 1 FROM checkin)")).scalar_one())
     finally:
         engine.dispose()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now, for a server the benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def delivery_key(message: dict) -> str:
+    """The delivery key a posted message carries in its metadata (job:person:period), or "" when none."""
+    return ((message.get("metadata") or {}).get("event_payload") or {}).get("key", "")

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, text
 
-from benchmarks.common import database_url
+from benchmarks.common import database_url, delivery_key
 from bot.emulator import SlackEmulator
 from bot.slack_client import make_web_client
 from scheduler import JobConfig, JobContext, JobReport, nudges, reminders
@@ -113,7 +113,7 @@ def run(url: str, *, people: int, managers: int, replicas: int, latency: float, 
             # starting Python processes is not counted against the fan-out.
             seconds = max(end for _, end, _ in timed) - min(start for start, _, _ in timed)
             reports = [replica_reports for _, _, replica_reports in timed]
-            posted = Counter(_key(message) for message in emulator.messages)
+            posted = Counter(delivery_key(message) for message in emulator.messages)
             rate_limited = sum(1 for call in emulator.calls_to("chat.postMessage") if call.status == 429)
         expected = _expected_keys(people=people, managers=managers)
         return Outcome(replicas=replicas, seconds=seconds, delivered=sum(posted.values()),
@@ -180,10 +180,6 @@ def _expected_keys(*, people: int, managers: int) -> set[str]:
     week = week_key(NOW.date())
     return ({f"{reminders.JOB}:{person_id}:{week}" for person_id in range(1, people + 1)}
             | {f"{nudges.JOB}:{person_id}:{shift_week(week, -1)}" for person_id in range(1, managers + 1)})
-
-
-def _key(message: dict) -> str:
-    return ((message.get("metadata") or {}).get("event_payload") or {}).get("key", "")
 
 
 if __name__ == "__main__":

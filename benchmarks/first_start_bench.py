@@ -18,7 +18,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from urllib.request import urlopen
 
 from sqlalchemy import make_url, text
 
-from benchmarks.common import add_database_arguments, prepare
+from benchmarks.common import add_database_arguments, delivery_key, free_port, prepare
 from bot.clock import SystemClock
 from bot.emulator import SlackEmulator
 from storage.db import make_engine
@@ -76,7 +75,7 @@ def main() -> int:
                 print(f"  {start}: {sum(posted.values()):,} posts in {args.seconds:.0f} s: "
                       + ", ".join(f"{job} {count:,}" for job, count in sorted(posted.items()))
                       + f"; SIGTERM to exit {stops[-1]:.1f} s")
-            keys = Counter(_key(message) for message in emulator.messages)
+            keys = Counter(delivery_key(message) for message in emulator.messages)
             duplicates = sum(count - 1 for key, count in keys.items() if key and count > 1)
             jobs = Counter(_job(message) for message in emulator.messages)
     ok = max(stops) < STOP_TARGET_SECONDS and duplicates == 0 and jobs["welcome"] and jobs["checkin-reminders"]
@@ -88,7 +87,7 @@ def main() -> int:
 
 def _run_once(environment: dict, workdir: str, seconds: float) -> float:
     """Start `serve`, let it work for `seconds`, SIGTERM it; return how long it took to exit."""
-    port = _free_port()
+    port = free_port()
     log = open(Path(workdir) / "serve.log", "ab")  # noqa: SIM115 - closed below, after the process
     process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "checkin-bot"), "serve", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=workdir, env=environment, stdout=log, stderr=log)
@@ -135,18 +134,8 @@ def _people(url: str) -> list[str]:
     return ids
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _key(message: dict) -> str:
-    return ((message.get("metadata") or {}).get("event_payload") or {}).get("key", "")
-
-
 def _job(message: dict) -> str:
-    return _key(message).split(":", 1)[0] or "other"
+    return delivery_key(message).split(":", 1)[0] or "other"
 
 
 if __name__ == "__main__":

@@ -307,13 +307,13 @@ def _side_by_side(session: Session, scope: list[int] | None, tallies: _Tallies, 
     collectors stay as they were written. Each statement reads its own snapshot, as each already did under
     PostgreSQL's READ COMMITTED.
     """
-    waiting = list(collectors)
-    tallying = threading.Lock()
     bind = session.get_bind()
     if connections < 2 or not isinstance(bind, Engine):  # one connection: one after the other
-        for collect in waiting:
+        for collect in collectors:
             collect(session, scope, tallies)
         return
+    waiting = list(collectors)
+    tallying = threading.Lock()
 
     def work(on: Session) -> None:
         on.info[_TALLYING] = tallying
