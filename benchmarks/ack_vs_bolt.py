@@ -9,8 +9,9 @@ this process) and a bare Bolt app whose listeners only ack. `wrk` (installed fro
 turn with `/checkin help`, a button (turning a page of the App Home) and a check-in `view_submission`, from
 `--callers` employees in turn: each body is signed once here with a timestamp Bolt accepts for five minutes, and wrk
 sends them as they are. Before each measurement, and after ours, it waits until the server is idle (what our acks
-queued for later, an App Home publish or a thanks, is done), so one run's leftovers never take the CPU from the
-next. Prints req/s, p99, the ratio and PASS/FAIL (ratio >= 0.70 and p99 < 100 ms); then opens
+queued for later, an App Home publish or a thanks, is done; during a burst it gives way to the acks), so one run's
+leftovers never take the CPU from the next, and prints how long ours took to get there after the burst.
+Prints req/s, p99, the ratio and PASS/FAIL (ratio >= 0.70 and p99 < 100 ms); then opens
 the App Home 500 times from 16 threads (the same callers in turn) and prints the peak RSS of our server (PASS below
 200 MB).
 """
@@ -241,7 +242,9 @@ def main() -> int:
                     wait_until_idle(process.pid)
                     figures[label] = run_wrk(wrk, f"{base}/slack/events", signed, seconds=args.seconds,
                                              connections=args.connections)
-                    wait_until_idle(process.pid)  # ours: what the acks left for later, before anything else runs
+                    # ours: what the acks left for later (which gives way to acks during the burst), before
+                    # anything else runs; how long it took is printed, as a person waits that long for it
+                    figures[label]["settled_s"] = wait_until_idle(process.pid)
                 ratio = figures["ours"]["rps"] / figures["bare"]["rps"]
                 ok = (ratio >= RATIO_TARGET and figures["ours"]["p99_ms"] < P99_TARGET_MS
                       and not figures["ours"]["errors"] and not figures["bare"]["errors"])
@@ -249,7 +252,8 @@ def main() -> int:
                 print(f"{name:<26} {figures['ours']['rps']:>10.0f} {figures['ours']['p99_ms']:>6.1f}ms "
                       f"{figures['bare']['rps']:>10.0f} {figures['bare']['p99_ms']:>6.1f}ms {ratio:>6.2f}  "
                       f"{'PASS' if ok else 'FAIL'} (ratio >= {RATIO_TARGET}, p99 < {P99_TARGET_MS:.0f} ms"
-                      f"{', non-2xx answers!' if figures['ours']['errors'] or figures['bare']['errors'] else ''})")
+                      f"{', non-2xx answers!' if figures['ours']['errors'] or figures['bare']['errors'] else ''})"
+                      f"; ours idle {figures['ours']['settled_s']:.1f} s after the burst")
             started = time.perf_counter()
             open_homes(f"{ours_url}/slack/events", emulator, users, HOME_OPENS, args.connections)
             time.sleep(2)  # let the queued listeners finish

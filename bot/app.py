@@ -10,6 +10,7 @@ from concurrent.futures import Executor
 from dataclasses import replace
 
 from slack_bolt import App
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -28,10 +29,11 @@ from storage.models import Person
 # only overlap with Slack and database round trips; the queue limit caps the memory a burst can take.
 LISTENER_WORKERS = 8
 LISTENER_QUEUE = 64
-# Work after the listener (App Home publishes): one thread, as a second would only take the GIL from the acks;
+# Work after the listener (App Home publishes, thanks): one thread, as a second would only take the GIL from the acks;
 # the queue holds one entry per person waiting (see Coalescing), so it is sized for a burst of different people.
+# It gives way to the acks (AcksFirst) until three quarters full, then runs at once so that it never fills.
 LATER_WORKERS = 1
-LATER_QUEUE = 256
+LATER_QUEUE = 1024
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,8 @@ def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_exec
     # Under `serve`, work that can wait (republishing an App Home) runs after the listener on its own bounded pool,
     # once per person however often it is asked for meanwhile; with an executor given (tests, scripted runs) it
     # runs in the listener, as before.
-    later = Coalescing(BoundedExecutor(workers=LATER_WORKERS, queue_limit=LATER_QUEUE, name="later")) \
-        if listener_executor is None else None
+    later = Coalescing(BoundedExecutor(workers=LATER_WORKERS, queue_limit=LATER_QUEUE, name="later"),
+                       acks_first=deps.acks_first, backlog=LATER_QUEUE * 3 // 4) if listener_executor is None else None
     if deps.refresh_home is None:
         deps.refresh_home = home_refresher(deps, web_client, later=later)
     app = App(
@@ -64,15 +66,25 @@ def build_bolt_app(deps: Deps, *, client: WebClient | None = None, listener_exec
         logger=logging.getLogger("checkin_bot.slack"),
     )
 
-    @app.middleware
-    def attach_deps(body, context, next):
-        context["deps"] = for_request(deps, context)
-        context["request_key"] = request_key(body)
-        context["later"] = later
-        next()
-
+    app.use(AttachDeps(deps, later))
     register_all(app)
     return app
+
+
+class AttachDeps(Middleware):
+    """Give every request the deps (see for_request), its key and where work after the ack goes.
+
+    A class rather than a function: Bolt builds a function middleware's arguments on every request."""
+
+    def __init__(self, deps: Deps, later: Coalescing | None) -> None:
+        self.deps, self.later = deps, later
+
+    def process(self, *, req, resp, next):
+        context = req.context
+        context["deps"] = for_request(self.deps, context)
+        context["request_key"] = request_key(req.body)
+        context["later"] = self.later
+        return next()
 
 
 def slack_web_client(deps: Deps) -> WebClient:

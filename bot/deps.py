@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from actions.assistant import Assistant, nothing_off
 from bot.clock import Clock, SystemClock, pause
+from bot.executors import AcksFirst
 from bot.settings import Settings
 from scheduler.context import JobConfig, TeamsSender
 from storage.assistant_switches import SwitchReader
@@ -40,6 +41,9 @@ class Deps:
     # HR's switches of the assistant's features (storage.assistant_switches), read through a 30-second cache;
     # built once, and shared by the copies a request makes of these deps.
     assistant_switches: Callable[[], frozenset[str]] | None = None
+    # Requests waiting for their answers, which work after an ack gives way to (bot.executors.AcksFirst); one per
+    # process, shared by the copies a request makes of these deps.
+    acks_first: AcksFirst = field(default_factory=AcksFirst)
 
     def __post_init__(self) -> None:
         if self.assistant_switches is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 from slack_bolt.context.ack import Ack
 
@@ -81,17 +83,63 @@ class BoundedExecutor(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+class AcksFirst:
+    """Give the GIL to answers before work that can wait: work after an ack starts once no request has been waiting
+    for its answer for `quiet_for` seconds, or after `max_wait` seconds.
+
+    Python runs one thread at a time, so an App Home publish or a thanks running beside a burst of requests takes
+    the CPU from their acks (Slack retries what is not answered in 3 seconds). Under a trickle of requests the
+    quiet comes almost at once; under a burst the later work runs every `max_wait` (so it never starves) and,
+    coalesced per person, catches up when the burst eases. Between two requests of a burst there is no request
+    for a moment, hence the `quiet_for`.
+    """
+
+    def __init__(self, *, max_wait: float = 0.25, quiet_for: float = 0.03, monotonic=time.monotonic) -> None:
+        self.max_wait, self.quiet_for, self._monotonic = max_wait, quiet_for, monotonic
+        self._answering = 0
+        self._last_answered = monotonic()
+        self._quiet = threading.Condition()
+
+    @contextmanager
+    def answering(self):
+        """Around a request, from its arrival to its answer."""
+        with self._quiet:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._answering -= 1
+                self._last_answered = self._monotonic()
+                if not self._answering:
+                    self._quiet.notify_all()
+
+    def wait_for_quiet(self) -> None:
+        """Wait until no request has waited for its answer for `quiet_for` seconds, or `max_wait` has passed."""
+        with self._quiet:
+            deadline = self._monotonic() + self.max_wait
+            while True:
+                now = self._monotonic()
+                quiet_since = now - self._last_answered
+                if now >= deadline or (not self._answering and quiet_since >= self.quiet_for):
+                    return
+                still = deadline - now if self._answering else min(deadline - now, self.quiet_for - quiet_since)
+                self._quiet.wait(still)
+
+
 class Coalescing:
     """Run work later on an executor, once per key: a submission whose key is still waiting to start is dropped.
 
     For work that reads the latest state when it runs (publishing someone's App Home): ten clicks in a burst
     need one publish, not ten, as long as it starts after the last of them. Once a task starts, a new submission
     with its key waits again, so nothing written after the start is missed. A failure is logged, as after an ack
-    there is no one left to answer.
+    there is no one left to answer. With `acks_first`, each task gives way to requests being answered while fewer
+    than `backlog` tasks wait (see AcksFirst).
     """
 
-    def __init__(self, executor: Executor):
+    def __init__(self, executor: Executor, *, acks_first: AcksFirst | None = None, backlog: int = 0):
         self._executor = executor
+        self._acks_first, self._backlog = acks_first, backlog
         self._waiting: set = set()
         self._lock = threading.Lock()
 
@@ -103,6 +151,10 @@ class Coalescing:
             self._waiting.add(key)
 
         def run() -> None:
+            # Give way to the acks while the backlog is short (the same work asked again meanwhile is dropped);
+            # a long one goes at once, since a full queue would make listeners wait and hold up the acks themselves.
+            if self._acks_first is not None and len(self._waiting) < self._backlog:
+                self._acks_first.wait_for_quiet()
             with self._lock:
                 self._waiting.discard(key)
             try:

@@ -22,9 +22,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_starlette_response
-from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
-from slack_bolt.request.internals import build_context, parse_body
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
@@ -97,7 +96,8 @@ def build_asgi(
             # Bolt's sync dispatch acks within its own thread; keep it off the event loop.
             bolt_request = ReadRequest(raw_body=body.decode("utf-8"), body=read, query=request.query_params,
                                        headers=request.headers)
-            bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+            with deps.acks_first.answering():  # work after earlier acks waits meanwhile (see AcksFirst)
+                bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
             return to_starlette_response(bolt_response)
 
     if teams is not None or deps.settings.teams_enabled:
@@ -146,10 +146,9 @@ class ReadRequest(BoltRequest):
     """A Bolt request whose body was verified and parsed at the edge (`_read_slack_request`), not again by Bolt."""
 
     def __init__(self, *, raw_body: str, body: dict, query, headers) -> None:
-        super().__init__(body="", query=query, headers=headers)  # an empty body: nothing to parse
-        self.raw_body = raw_body
-        self.body = body
-        self.context = build_context(BoltContext({}), body)
+        # Bolt takes a parsed body only in Socket Mode's shape; the request is HTTP's all the same.
+        super().__init__(body=body, query=query, headers=headers, mode="socket_mode")
+        self.raw_body, self.mode = raw_body, "http"
 
 
 def _signed(body: bytes, timestamp: str | None, signature: str | None, verifier: SignatureVerifier) -> bool:

@@ -6,6 +6,7 @@ import logging
 import re
 
 from slack_bolt import App
+from slack_bolt.middleware import Middleware
 
 from handlers.checkins import away_reply, here_reply, history_reply, welcome_reply
 from handlers.context import Caller, deps_of, identify, stranger_reply
@@ -22,29 +23,33 @@ LEADING_MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def register(app: App) -> None:
-    app.middleware(process_each_event_once)
+    app.use(EachEventOnce())
     app.event("message")(answer_direct_message)
 
 
-def process_each_event_once(body, context, ack, next):
+class EachEventOnce(Middleware):
     """Let an Events API delivery through once per event id; acknowledge Slack's retries of it and stop there.
 
     Slack retries an event it saw no timely 200 for (X-Slack-Retry-Num), although the first delivery's
     listeners may be running already: Bolt acknowledges events before it runs them. The id is committed
     before any listener runs, so whichever replica gets the retry finds it; when recording it fails, the
-    request fails and Slack's retry runs the listeners instead.
+    request fails and Slack's retry runs the listeners instead. (A class rather than a function: Bolt builds a
+    function middleware's arguments on every request, commands and clicks included.)
     """
-    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= slack_events.EVENT_ID_MAX:
-        return next()
-    deps = deps_of(context)
-    with deps.sessions() as session:
-        session.info[BOOKKEEPING] = True  # recording a delivery is not the person's action: not "saved"
-        first = slack_events.first_time(session, event_id, deps.clock.now())
-    if first:
-        return next()
-    log.info("event %s was handled already: acknowledging Slack's retry of it", event_id)
-    return ack()
+
+    def process(self, *, req, resp, next):
+        body, context = req.body, req.context
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not isinstance(event_id, str) or not 0 < len(event_id) <= slack_events.EVENT_ID_MAX:
+            return next()
+        deps = deps_of(context)
+        with deps.sessions() as session:
+            session.info[BOOKKEEPING] = True  # recording a delivery is not the person's action: not "saved"
+            first = slack_events.first_time(session, event_id, deps.clock.now())
+        if first:
+            return next()
+        log.info("event %s was handled already: acknowledging Slack's retry of it", event_id)
+        return context.ack()
 
 
 def answer_direct_message(event, context, client) -> None:

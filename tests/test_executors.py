@@ -1,4 +1,5 @@
-"""The listener pools: the bounded one makes a full queue wait instead of growing; later work runs once a burst."""
+"""The listener pools: the bounded one makes a full queue wait instead of growing; later work runs once a burst,
+giving way to the acks while requests wait for their answers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.executors import BoundedExecutor, Coalescing
+from bot.executors import AcksFirst, BoundedExecutor, Coalescing
 
 
 @pytest.fixture
@@ -103,3 +104,47 @@ def test_it_logs_a_failure_of_later_work_and_keeps_going(pool, caplog):
     later.submit("b", lambda: None)
     pool.shutdown(wait=True)
     assert "work after an acknowledgement failed" in caplog.text
+
+
+def _hold_the_worker(pool: BoundedExecutor) -> threading.Event:
+    """Keep the pool's one worker busy until the returned event is set, so that what is submitted queues."""
+    release, running = threading.Event(), threading.Event()
+    pool.submit(lambda: (running.set(), release.wait(10)))
+    assert running.wait(10)
+    return release
+
+
+def test_work_after_an_ack_waits_while_a_request_waits_for_its_answer_and_runs_once_it_is_answered(pool):
+    acks = AcksFirst(max_wait=60, quiet_for=0)
+    later = Coalescing(pool, acks_first=acks, backlog=10)
+    ran = threading.Event()
+    with acks.answering():
+        later.submit("home:7", ran.set)
+        assert not ran.wait(0.1)  # a request is still being answered
+    assert ran.wait(10)
+
+
+def test_work_after_an_ack_is_not_starved_by_requests_that_never_stop(pool):
+    acks = AcksFirst(max_wait=0)  # under a burst it runs every max_wait; here at once
+    later = Coalescing(pool, acks_first=acks, backlog=10)
+    ran = threading.Event()
+    with acks.answering():
+        later.submit("home:7", ran.set)
+        assert ran.wait(10)
+
+
+def test_a_backlog_of_work_after_acks_runs_at_once_so_that_the_queue_never_fills():
+    pool = BoundedExecutor(workers=1, queue_limit=4, name="test-backlog")
+    acks = AcksFirst(max_wait=60, quiet_for=0)
+    later = Coalescing(pool, acks_first=acks, backlog=2)
+    ran: list[str] = []
+    first_ran = threading.Event()
+    release = _hold_the_worker(pool)
+    with acks.answering():
+        later.submit("home:1", lambda: (ran.append("home:1"), first_ran.set()))
+        later.submit("home:2", lambda: ran.append("home:2"))
+        release.set()
+        assert first_ran.wait(10)  # two waiting: a backlog, run while the request is still being answered
+        assert ran == ["home:1"]  # the second, alone now, gives way again
+    pool.shutdown(wait=True)
+    assert ran == ["home:1", "home:2"]
