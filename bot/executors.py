@@ -94,37 +94,37 @@ class AcksFirst:
     for a moment, hence the `quiet_for`.
     """
 
-    def __init__(self, *, max_wait: float = 0.25, quiet_for: float = 0.03, monotonic=time.monotonic) -> None:
-        self.max_wait, self.quiet_for, self._monotonic = max_wait, quiet_for, monotonic
+    def __init__(self, *, max_wait: float = 0.25, quiet_for: float = 0.03, monotonic=time.monotonic,
+                 sleep=time.sleep) -> None:
+        self.max_wait, self.quiet_for = max_wait, quiet_for
+        self._monotonic, self._sleep = monotonic, sleep
         self._answering = 0
         self._last_answered = monotonic()
-        self._quiet = threading.Condition()
+        self._lock = threading.Lock()
 
     @contextmanager
     def answering(self):
-        """Around a request, from its arrival to its answer."""
-        with self._quiet:
+        """Around a request, from its arrival to its answer. Nobody is woken here: the waiting work looks again
+        every `quiet_for`, which costs less than a wake-up at each of hundreds of answers a second."""
+        with self._lock:
             self._answering += 1
         try:
             yield
         finally:
-            with self._quiet:
+            with self._lock:
                 self._answering -= 1
                 self._last_answered = self._monotonic()
-                if not self._answering:
-                    self._quiet.notify_all()
 
     def wait_for_quiet(self) -> None:
         """Wait until no request has waited for its answer for `quiet_for` seconds, or `max_wait` has passed."""
-        with self._quiet:
-            deadline = self._monotonic() + self.max_wait
-            while True:
+        deadline = self._monotonic() + self.max_wait
+        while True:
+            with self._lock:
                 now = self._monotonic()
-                quiet_since = now - self._last_answered
-                if now >= deadline or (not self._answering and quiet_since >= self.quiet_for):
+                quiet_for = self.quiet_for - (now - self._last_answered)
+                if now >= deadline or (not self._answering and quiet_for <= 0):
                     return
-                still = deadline - now if self._answering else min(deadline - now, self.quiet_for - quiet_since)
-                self._quiet.wait(still)
+            self._sleep(min(deadline - now, max(quiet_for, self.quiet_for / 2)))
 
 
 class Coalescing:

@@ -289,6 +289,18 @@ def _shape_problem(value: Any, shape: Any, where: str) -> str | None:
 
 def unstorable_text(body: Any) -> bool:
     """Whether any string in the body holds a NUL or a lone surrogate, which no database column can store."""
+    try:  # one pass in C over what Slack sends (a click carries the whole view): almost always clean
+        text = json.dumps(body, ensure_ascii=False, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return _any_unstorable(body)
+    # A NUL is written \u0000 (so is a backslash followed by "u0000": the walk tells them apart); a lone surrogate
+    # is written as it is, and does not encode.
+    if "\\u0000" not in text and _encodes(text):
+        return False
+    return _any_unstorable(body)
+
+
+def _any_unstorable(body: Any) -> bool:
     pending = [body]
     while pending:
         value = pending.pop()

@@ -114,28 +114,69 @@ def _hold_the_worker(pool: BoundedExecutor) -> threading.Event:
     return release
 
 
-def test_work_after_an_ack_waits_while_a_request_waits_for_its_answer_and_runs_once_it_is_answered(pool):
-    acks = AcksFirst(max_wait=60, quiet_for=0)
+class FakeTime:
+    """A monotonic clock that moves only when the code under test sleeps; `on_sleep` runs at each sleep."""
+
+    def __init__(self, on_sleep=lambda now: None) -> None:
+        self.now, self.slept, self.on_sleep = 1000.0, [], on_sleep
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+        self.on_sleep(self.now)
+
+
+def test_work_after_an_ack_starts_at_once_when_no_request_has_been_answered_for_a_while():
+    time = FakeTime()
+    acks = AcksFirst(max_wait=0.25, quiet_for=0.03, monotonic=time.monotonic, sleep=time.sleep)
+    time.now += 1
+    acks.wait_for_quiet()
+    assert time.slept == []
+
+
+def test_work_after_an_ack_waits_while_a_request_waits_for_its_answer_and_a_moment_after():
+    request = None
+
+    def answer_it_after_100_ms(now):
+        if request is not None and now >= 1000.1:
+            request.__exit__(None, None, None)
+
+    time = FakeTime(answer_it_after_100_ms)
+    acks = AcksFirst(max_wait=0.25, quiet_for=0.03, monotonic=time.monotonic, sleep=time.sleep)
+    request = acks.answering()
+    request.__enter__()
+    acks.wait_for_quiet()
+    assert 0.13 <= sum(time.slept) < 0.25  # answered at 100 ms, then 30 ms of quiet
+    request = None
+
+
+def test_work_after_an_ack_is_not_starved_by_requests_that_never_stop():
+    time = FakeTime()
+    acks = AcksFirst(max_wait=0.25, quiet_for=0.03, monotonic=time.monotonic, sleep=time.sleep)
+    with acks.answering():
+        acks.wait_for_quiet()
+    assert sum(time.slept) == pytest.approx(0.25)
+
+
+def test_later_work_gives_way_to_a_request_being_answered_and_runs_once_it_is_answered(pool):
+    answered = threading.Event()
+    acks = AcksFirst(max_wait=60, quiet_for=0, sleep=lambda _seconds: answered.wait(10))
     later = Coalescing(pool, acks_first=acks, backlog=10)
     ran = threading.Event()
     with acks.answering():
         later.submit("home:7", ran.set)
         assert not ran.wait(0.1)  # a request is still being answered
+    answered.set()
     assert ran.wait(10)
-
-
-def test_work_after_an_ack_is_not_starved_by_requests_that_never_stop(pool):
-    acks = AcksFirst(max_wait=0)  # under a burst it runs every max_wait; here at once
-    later = Coalescing(pool, acks_first=acks, backlog=10)
-    ran = threading.Event()
-    with acks.answering():
-        later.submit("home:7", ran.set)
-        assert ran.wait(10)
 
 
 def test_a_backlog_of_work_after_acks_runs_at_once_so_that_the_queue_never_fills():
     pool = BoundedExecutor(workers=1, queue_limit=4, name="test-backlog")
-    acks = AcksFirst(max_wait=60, quiet_for=0)
+    answered = threading.Event()
+    acks = AcksFirst(max_wait=60, quiet_for=0, sleep=lambda _seconds: answered.wait(10))
     later = Coalescing(pool, acks_first=acks, backlog=2)
     ran: list[str] = []
     first_ran = threading.Event()
@@ -146,5 +187,6 @@ def test_a_backlog_of_work_after_acks_runs_at_once_so_that_the_queue_never_fills
         release.set()
         assert first_ran.wait(10)  # two waiting: a backlog, run while the request is still being answered
         assert ran == ["home:1"]  # the second, alone now, gives way again
+    answered.set()
     pool.shutdown(wait=True)
     assert ran == ["home:1", "home:2"]
