@@ -1,7 +1,7 @@
 """Ack throughput of `serve` against a bare Bolt app that only acks, side by side, and `serve`'s memory under load.
 
     .venv/bin/python -m benchmarks.ack_vs_bolt --db sqlite --reuse [--url URL] [--seconds 10] [--connections 16]
-                                              [--callers 200]
+                                              [--callers 200] [--rounds 3]
 
 Starts two servers on loopback, each in its own process with the same uvicorn, FastAPI route and signing secret:
 ours (`build_asgi(build_bolt_app(deps))` on the synthetic org, its Slack Web API calls answered by the emulator in
@@ -10,8 +10,10 @@ turn with `/checkin help`, a button (turning a page of the App Home) and a check
 `--callers` employees in turn: each body is signed once here with a timestamp Bolt accepts for five minutes, and wrk
 sends them as they are. Before each measurement, and after ours, it waits until the server is idle (what our acks
 queued for later, an App Home publish or a thanks, is done; during a burst it gives way to the acks), so one run's
-leftovers never take the CPU from the next, and prints how long ours took to get there after the burst.
-Prints req/s, p99, the ratio and PASS/FAIL (ratio >= 0.70 and p99 < 100 ms); then opens
+leftovers never take the CPU from the next, and prints how long ours took to get there after the burst. Each
+request is measured in `--rounds` rounds, bare then ours each time, and the round with the median ratio is printed
+with every round's ratio (the bare app's own figure moves by a third between runs on a shared machine): req/s,
+p99, the ratio and PASS/FAIL (ratio >= 0.70 and p99 < 100 ms); then opens
 the App Home 500 times from 16 threads (the same callers in turn) and prints the peak RSS of our server (PASS below
 200 MB).
 """
@@ -213,12 +215,28 @@ def open_homes(events_url: str, emulator: SlackEmulator, users: list[str], count
             assert response.status == 200, response.body
 
 
+def measure_side_by_side(wrk: str, signed: list, args, bare: tuple, ours: tuple) -> dict:
+    """One round: the bare app, then ours, each warmed for a second and idle before it is measured."""
+    figures: dict = {}
+    for label, (base, process) in (("bare", bare), ("ours", ours)):
+        run_wrk(wrk, f"{base}/slack/events", signed, seconds=1, connections=args.connections)
+        wait_until_idle(process.pid)
+        figures[label] = run_wrk(wrk, f"{base}/slack/events", signed, seconds=args.seconds,
+                                 connections=args.connections)
+        # ours: what the acks left for later (which gives way to acks during the burst), before anything else
+        # runs; how long it took is printed, as a person waits that long for it
+        figures[label]["settled_s"] = wait_until_idle(process.pid)
+    figures["ratio"] = figures["ours"]["rps"] / figures["bare"]["rps"]
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_database_arguments(parser)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--callers", type=int, default=200, help="people the requests come from, in turn")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds side by side per request; the median counts")
     args = parser.parse_args()
     url = prepare(args)
     engine = make_engine(url)
@@ -236,24 +254,20 @@ def main() -> int:
             recorder = RecordingClient(f"{ours_url}/slack/events", SECRET, emulator=emulator)
             print(f"{'request':<26} {'ours req/s':>10} {'p99':>8} {'bare req/s':>10} {'p99':>8} {'ratio':>6}")
             for name, signed in requests_for(recorder, users).items():
-                figures = {}
-                for label, base, process in (("bare", bare_url, bare), ("ours", ours_url, ours)):
-                    run_wrk(wrk, f"{base}/slack/events", signed, seconds=1, connections=args.connections)
-                    wait_until_idle(process.pid)
-                    figures[label] = run_wrk(wrk, f"{base}/slack/events", signed, seconds=args.seconds,
-                                             connections=args.connections)
-                    # ours: what the acks left for later (which gives way to acks during the burst), before
-                    # anything else runs; how long it took is printed, as a person waits that long for it
-                    figures[label]["settled_s"] = wait_until_idle(process.pid)
-                ratio = figures["ours"]["rps"] / figures["bare"]["rps"]
-                ok = (ratio >= RATIO_TARGET and figures["ours"]["p99_ms"] < P99_TARGET_MS
-                      and not figures["ours"]["errors"] and not figures["bare"]["errors"])
+                rounds = [measure_side_by_side(wrk, signed, args, (bare_url, bare), (ours_url, ours))
+                          for _ in range(args.rounds)]
+                rounds.sort(key=lambda figures: figures["ratio"])
+                figures = rounds[len(rounds) // 2]  # the median round: one slow moment of either server is noise
+                ratio = figures["ratio"]
+                errors = any(f[label]["errors"] for f in rounds for label in ("ours", "bare"))
+                ok = ratio >= RATIO_TARGET and figures["ours"]["p99_ms"] < P99_TARGET_MS and not errors
                 failed |= not ok
+                each = " ".join(f"{f['ratio']:.2f}" for f in rounds)
                 print(f"{name:<26} {figures['ours']['rps']:>10.0f} {figures['ours']['p99_ms']:>6.1f}ms "
                       f"{figures['bare']['rps']:>10.0f} {figures['bare']['p99_ms']:>6.1f}ms {ratio:>6.2f}  "
                       f"{'PASS' if ok else 'FAIL'} (ratio >= {RATIO_TARGET}, p99 < {P99_TARGET_MS:.0f} ms"
-                      f"{', non-2xx answers!' if figures['ours']['errors'] or figures['bare']['errors'] else ''})"
-                      f"; ours idle {figures['ours']['settled_s']:.1f} s after the burst")
+                      f"{', non-2xx answers!' if errors else ''}); rounds {each}; "
+                      f"ours idle {figures['ours']['settled_s']:.1f} s after the burst")
             started = time.perf_counter()
             open_homes(f"{ours_url}/slack/events", emulator, users, HOME_OPENS, args.connections)
             time.sleep(2)  # let the queued listeners finish

@@ -23,6 +23,7 @@ with warnings.catch_warnings():
     from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest, HttpRouteHandler
 
 from bot.deps import Deps
+from bot.executors import AcksFirst
 from bot.settings import SettingsError
 from bot.teams.proactive import ProactiveSender
 from bot.teams.tenancy import only_tenant
@@ -64,6 +65,7 @@ def mount_teams(api: FastAPI, deps: Deps, overrides: TeamsOverrides | None = Non
     if overrides.token is None and not settings.teams_client_secret:
         raise SettingsError("Teams needs TEAMS_CLIENT_SECRET to call the Bot Connector")
     adapter = _JsonBodyAdapter(api)
+    adapter.acks_first = deps.acks_first
     credentials = {"token": overrides.token} if overrides.token else {"client_secret": settings.teams_client_secret}
     app = App(
         client_id=settings.teams_client_id,
@@ -111,6 +113,8 @@ class _JsonBodyAdapter(FastAPIAdapter):
     add and remove (the SDK rejects them with a 500).
     """
 
+    acks_first: AcksFirst  # the deps' own, set by mount_teams: Teams' answers count as Slack's do
+
     def register_route(self, method: HttpMethod, path: str, handler: HttpRouteHandler) -> None:
         if method != "POST":
             raise ValueError(f"Unsupported HTTP method: {method}")
@@ -128,7 +132,8 @@ class _JsonBodyAdapter(FastAPIAdapter):
             if _never_expires(headers.get("authorization", "")):
                 log.warning("Teams %s activity refused: its token has no expiry (exp)", _activity_type(body))
                 return JSONResponse({"error": "Unauthorized"}, status_code=401)
-            result = await handler(HttpRequest(body=_with_sdk_install_action(body), headers=headers))
+            with self.acks_first.answering():  # Slack's work after its acks waits meanwhile (bot.executors)
+                result = await handler(HttpRequest(body=_with_sdk_install_action(body), headers=headers))
             if result.get("body") is not None:
                 return JSONResponse(content=result["body"], status_code=result["status"])
             return Response(status_code=result["status"])
