@@ -64,8 +64,7 @@ def mount_teams(api: FastAPI, deps: Deps, overrides: TeamsOverrides | None = Non
         raise SettingsError("Teams needs TEAMS_CLIENT_ID and TEAMS_TENANT_ID")
     if overrides.token is None and not settings.teams_client_secret:
         raise SettingsError("Teams needs TEAMS_CLIENT_SECRET to call the Bot Connector")
-    adapter = _JsonBodyAdapter(api)
-    adapter.acks_first = deps.acks_first
+    adapter = _JsonBodyAdapter(api, acks_first=deps.acks_first)
     credentials = {"token": overrides.token} if overrides.token else {"client_secret": settings.teams_client_secret}
     app = App(
         client_id=settings.teams_client_id,
@@ -113,7 +112,9 @@ class _JsonBodyAdapter(FastAPIAdapter):
     add and remove (the SDK rejects them with a 500).
     """
 
-    acks_first: AcksFirst  # the deps' own, set by mount_teams: Teams' answers count as Slack's do
+    def __init__(self, app: FastAPI, *, acks_first: AcksFirst) -> None:
+        super().__init__(app)
+        self.acks_first = acks_first  # the deps' own: Teams' answers count as Slack's do
 
     def register_route(self, method: HttpMethod, path: str, handler: HttpRouteHandler) -> None:
         if method != "POST":
