@@ -121,10 +121,10 @@ class AcksFirst:
         while True:
             with self._lock:
                 now = self._monotonic()
-                quiet_for = self.quiet_for - (now - self._last_answered)
-                if now >= deadline or (not self._answering and quiet_for <= 0):
+                quiet_still_needed = self.quiet_for - (now - self._last_answered)
+                if now >= deadline or (not self._answering and quiet_still_needed <= 0):
                     return
-            self._sleep(min(deadline - now, max(quiet_for, self.quiet_for / 2)))
+            self._sleep(min(deadline - now, max(quiet_still_needed, self.quiet_for / 2)))
 
 
 class Coalescing:
